@@ -10,3 +10,9 @@ elseif(RINGMQ_SANITIZE STREQUAL "thread")
 elseif(NOT RINGMQ_SANITIZE STREQUAL "")
   message(FATAL_ERROR "RINGMQ_SANITIZE must be empty, 'address' or 'thread', not '${RINGMQ_SANITIZE}'")
 endif()
+
+# RINGMQ_FUZZ=ON with clang: every target gets libFuzzer's coverage instrumentation, so the fuzz
+# targets (tests/fuzz, linked with -fsanitize=fuzzer) see the branches of the libraries they drive.
+if(RINGMQ_FUZZ AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
