@@ -20,7 +20,6 @@ namespace rmq::codec {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
-constexpr ProtocolVersion kV31 = ProtocolVersion::kV31;
 constexpr ProtocolVersion kV311 = ProtocolVersion::kV311;
 constexpr ProtocolVersion kV5 = ProtocolVersion::kV5;
 
