@@ -5,7 +5,9 @@
 // (nothing meaningful is written then). Inputs are trusted (the caller built them): encode does
 // not validate UTF-8 or topic syntax, it only lays out bytes. Properties and reason codes are
 // written only for ProtocolVersion::kV5; a 5.0 ack/DISCONNECT whose reason code is Success and
-// whose properties are empty uses the short forms the spec allows.
+// whose properties are empty uses the short forms the spec allows. Both encoded_size and encode
+// return 0 for a packet the wire format cannot carry (a string or binary field over 65535 bytes, a
+// remaining length over kMaxRemainingLength) and for a `type` argument not listed for the call.
 #pragma once
 
 #include <cstddef>
@@ -52,10 +54,11 @@ std::size_t encoded_size(const AuthView& p);  // 5.0 only
 std::size_t encode(const AuthView& p, std::span<std::uint8_t> out);
 
 // Any decoded packet, re-encoded for `v` (used by tests and tools; dispatches on packet.type).
+// A CONNECT is encoded with its version replaced by `v`; AUTH before 5.0 gives 0.
 std::size_t encoded_size(const PacketView& packet, ProtocolVersion v);
 std::size_t encode(const PacketView& packet, ProtocolVersion v, std::span<std::uint8_t> out);
 
-// Size of the property block of `p` for `scope` without its length prefix.
+// Size of the property block of `p` without its length prefix.
 std::size_t properties_size(const Properties& p);
 
 }  // namespace rmq::codec
