@@ -21,12 +21,16 @@ struct DecodeError {
   // The packet type being decoded when the error was found (kReserved if the first byte itself
   // was bad).
   PacketType packet_type = PacketType::kReserved;
+  // The protocol version the packet was read as: DecodeOptions::version, except for CONNECT,
+  // where it is the version the CONNECT itself announces ("MQIsdp"/3, "MQTT"/4, "MQTT"/5) when
+  // those bytes were readable, and kV311 otherwise (unknown name or level, or not yet received).
+  ProtocolVersion version = ProtocolVersion::kV311;
 };
 
 enum class ErrorAction : std::uint8_t {
-  kClose,                 // close the connection without a word (3.1/3.1.1)
-  kConnackThenClose,      // send CONNACK with `code`, then close
-  kDisconnectThenClose,   // 5.0: send DISCONNECT with `code`, then close
+  kClose,                // close the connection without a word (3.1/3.1.1)
+  kConnackThenClose,     // send CONNACK with `code`, then close
+  kDisconnectThenClose,  // 5.0: send DISCONNECT with `code`, then close
 };
 
 struct ErrorOutcome {
@@ -36,9 +40,15 @@ struct ErrorOutcome {
   ProtocolVersion connack_version = ProtocolVersion::kV311;
 };
 
-// What a server does about `error` on a connection speaking `version`. `connected` is false while
-// the connection is still waiting for its CONNECT (errors then answer with a CONNACK where the
-// spec calls for one, e.g. unsupported protocol version -> 3.1.1 CONNACK 0x01 / 5.0 0x84).
+// What a server does about `error` on a connection speaking `version` (MQTT 5.0 4.13, 3.1.4,
+// 3.2.2.2; 3.1.1 3.1.2.2):
+// - connected, 5.0: DISCONNECT with the error's reason code (Protocol Error where the code is
+//   not a DISCONNECT reason code), then close; connected, 3.1/3.1.1: close.
+// - `connected` false (still waiting for CONNECT): `version` is not known yet, so the version the
+//   CONNECT announced (error.version) decides. Unsupported protocol version: CONNACK 0x01 in the
+//   3.1.1 layout, or 0x84 in the 5.0 layout when the CONNECT was recognisably 5.0. Any other
+//   error in a 5.0 CONNECT: CONNACK with the reason code (5.0 layout). Any other error in a 3.1 or
+//   3.1.1 CONNECT, or in a packet other than CONNECT: close.
 ErrorOutcome error_outcome(const DecodeError& error, ProtocolVersion version, bool connected);
 
 }  // namespace rmq::codec

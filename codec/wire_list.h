@@ -15,8 +15,8 @@
 
 namespace rmq::codec {
 
-// WireElement<T>::read(Reader&) decodes one element from validated bytes; specialised per T in
-// wire_elements.h.
+// WireElement<T>::read(Reader&) decodes one element from validated bytes; specialised per T next
+// to the type (properties.h, packets.h) and defined by the decoder.
 template <typename T>
 struct WireElement;
 
