@@ -9,6 +9,14 @@
 //   caller acts on error_outcome() and closes.
 // - A remaining length above DecodeOptions::max_packet_size is rejected as soon as the fixed
 //   header is readable, before the body arrives.
+// - Validated here: everything one packet shows on its own (layout, flags, UTF-8, topic and
+//   filter syntax, packet identifiers, property placement, repetition and ranges, reason codes
+//   each packet type may carry). Left to the caller, because it needs connection state or
+//   direction: Topic Alias above the negotiated maximum and alias mapping, a Subscription
+//   Identifier in a client's PUBLISH [MQTT-3.3.4-6], AUTH without or with another Authentication
+//   Method than CONNECT's, a second CONNECT, packet order, QoS/RETAIN against the server's
+//   capabilities, Receive Maximum, Client Identifier policy, and a non-zero Session Expiry
+//   Interval in DISCONNECT after CONNECT sent 0.
 #pragma once
 
 #include <cstddef>
@@ -44,9 +52,9 @@ DecodeResult decode(std::span<const std::uint8_t> bytes, const DecodeOptions& op
 // Fixed header only: the packet type/flags byte and remaining length, for framing.
 struct FixedHeader {
   PacketType type = PacketType::kReserved;
-  std::uint8_t flags = 0;          // low nibble of the first byte
-  std::uint32_t remaining = 0;     // remaining length
-  std::uint8_t header_size = 0;    // 2..5 bytes
+  std::uint8_t flags = 0;        // low nibble of the first byte
+  std::uint32_t remaining = 0;   // remaining length
+  std::uint8_t header_size = 0;  // 2..5 bytes
   std::size_t packet_size() const { return header_size + std::size_t{remaining}; }
 };
 

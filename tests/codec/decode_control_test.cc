@@ -250,5 +250,19 @@ TEST(DecodeAuth, V5ReAuthenticate) {
   EXPECT_EQ(std::get<AuthView>(p.body).reason_code, ReasonCode::kReAuthenticate);
 }
 
+TEST(DecodeV31, EveryV311LayoutReadsTheSameAs31) {
+  std::size_t compared = 0;
+  for (const samples::Sample& s : samples::all()) {
+    if (s.version != ProtocolVersion::kV311 || s.bytes[0] == 0x10) continue;
+    const DecodeResult v311 = decode_as(s.bytes, ProtocolVersion::kV311);
+    const DecodeResult v31 = decode_as(s.bytes, ProtocolVersion::kV31);
+    ASSERT_EQ(v31.status, DecodeStatus::kComplete) << s.name;
+    EXPECT_EQ(v31.consumed, v311.consumed) << s.name;
+    EXPECT_TRUE(v31.packet == v311.packet) << s.name;
+    ++compared;
+  }
+  EXPECT_GE(compared, 15u);
+}
+
 }  // namespace
 }  // namespace rmq::codec::test

@@ -2,7 +2,9 @@
 // field of each; need_more_test.cc truncates and mutates all of them (kAllSamples).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -143,16 +145,18 @@ inline Bytes auth_v5_full() {
 }
 
 struct Sample {
-  std::string_view name;
+  std::string name;
   ProtocolVersion version;
   Bytes bytes;
 };
 
+// Every sample above, plus each 3.1.1 sample but CONNECT (which announces its own version) read
+// as 3.1, whose layouts are the same.
 inline std::vector<Sample> all() {
   constexpr auto k31 = ProtocolVersion::kV31;
   constexpr auto k311 = ProtocolVersion::kV311;
   constexpr auto k5 = ProtocolVersion::kV5;
-  return {
+  std::vector<Sample> list = {
       {"connect_v31", k31, connect_v31()},
       {"connect_v311_minimal", k311, connect_v311_minimal()},
       {"connect_v311_empty_client_id", k311, connect_v311_empty_client_id()},
@@ -193,6 +197,12 @@ inline std::vector<Sample> all() {
       {"auth_v5_short", k5, auth_v5_short()},
       {"auth_v5_full", k5, auth_v5_full()},
   };
+  const std::size_t original = list.size();
+  for (std::size_t i = 0; i < original; ++i) {
+    if (list[i].version != k311 || list[i].bytes[0] == 0x10) continue;
+    list.push_back({list[i].name + "_read_as_v31", k31, list[i].bytes});
+  }
+  return list;
 }
 
 }  // namespace rmq::codec::test::samples
