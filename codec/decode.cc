@@ -131,7 +131,7 @@ DecodeResult decode(std::span<const std::uint8_t> bytes, const DecodeOptions& op
   const auto type = static_cast<PacketType>(bytes[0] >> 4);
   const auto flags = static_cast<std::uint8_t>(bytes[0] & 0x0F);
   if (auto e = check_first_byte(type, flags, options.version)) {
-    return malformed_result(*e, type, options.version);
+    return malformed_result(*e, type, error_version(type, {}, options.version));
   }
   FixedHeader header;
   switch (decode_fixed_header(bytes, &header)) {

@@ -18,8 +18,8 @@ struct DecodeError {
   std::string_view statement;
   // A short human description: "PUBLISH with QoS 3".
   std::string_view what;
-  // The packet type being decoded when the error was found (kReserved if the first byte itself
-  // was bad).
+  // The packet type being decoded when the error was found (the type bits of the first byte,
+  // so kReserved when they are 0).
   PacketType packet_type = PacketType::kReserved;
   // The protocol version the packet was read as: DecodeOptions::version, except for CONNECT,
   // where it is the version the CONNECT itself announces ("MQIsdp"/3, "MQTT"/4, "MQTT"/5) when

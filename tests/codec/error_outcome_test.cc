@@ -144,6 +144,17 @@ TEST(ErrorOutcome, FromDecodedOversizedV5ConnectBeforeItsBodyArrives) {
                  code(ReasonCode::kPacketTooLarge), kV5);
 }
 
+TEST(ErrorOutcome, FromDecodedConnectWithBadFixedHeaderFlags) {
+  // Nothing after the first byte is trusted: the connection is closed without a CONNACK.
+  Bytes connect = packet(0x10, str("MQTT") + Bytes{5, 0x02} + u16(60) + props({}) + str("c"));
+  connect[0] = 0x12;
+  const DecodeResult r = decode5(connect);
+  ASSERT_EQ(r.status, DecodeStatus::kMalformed);
+  EXPECT_EQ(r.error.packet_type, PacketType::kConnect);
+  EXPECT_EQ(r.error.version, kV311);
+  EXPECT_EQ(error_outcome(r.error, r.error.version, false).action, ErrorAction::kClose);
+}
+
 TEST(ErrorOutcome, FromDecodedProtocolNameNotMqtt) {
   const Bytes connect = packet(0x10, str("HTTP") + Bytes{5, 0x02} + u16(60) + str("c"));
   const DecodeResult r = decode311(connect);
