@@ -1,0 +1,74 @@
+// EngineConfig: everything the engine can be told. Defaults suit a production broker; tests
+// shrink them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+
+namespace rmq::engine {
+
+using namespace std::chrono_literals;
+
+struct ListenAddress {
+  std::string host = "0.0.0.0";  // an IPv4 or IPv6 literal ("::" or "::1" for IPv6)
+  std::uint16_t port = 0;        // 0: an ephemeral port, shared by every shard's listener
+};
+
+// The io_uring setup flags to try first; setup falls back down this list on kernels that refuse.
+enum class RingSetupMode : std::uint8_t {
+  kSingleIssuerDeferTaskrun,  // IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN (6.1+)
+  kCoopTaskrun,               // IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG (5.19+)
+  kPlain,                     // no setup flags
+};
+
+const char* to_string(RingSetupMode mode);
+
+struct EngineConfig {
+  // Shards (threads, one io_uring each). 0: one per online CPU.
+  std::uint32_t shards = 0;
+  bool pin_threads = true;  // pin shard i to the i-th CPU of the process's affinity mask
+  RingSetupMode ring_setup = RingSetupMode::kSingleIssuerDeferTaskrun;
+  std::uint32_t sq_entries = 1024;  // the CQ gets 8x this
+
+  std::vector<ListenAddress> listen;
+  int listen_backlog = 4096;
+  bool tcp_nodelay = true;
+  // Open connections across the whole process; over it, new connections are accepted and closed
+  // at once (counted in ShardStats::rejected_over_limit).
+  std::uint32_t max_connections = 100000;
+
+  // Receive: each shard's provided-buffer ring.
+  std::uint32_t recv_buffer_size = 16 * 1024;
+  std::uint32_t recv_buffer_count = 512;  // power of two, <= 32768
+  // Unconsumed received bytes a connection may accumulate (a large packet being reassembled);
+  // over it the connection closes with CloseReason::kRecvOverflow.
+  std::uint32_t max_pending_recv_bytes = 16 * 1024 * 1024;
+
+  // Send: bytes one connection may have queued (0: no limit); over it Shard::send() fails with
+  // kResourceExhausted.
+  std::uint64_t max_queued_bytes_per_conn = 0;
+
+  // Cross-shard mailboxes: capacity of each (source, destination) queue; power of two.
+  std::uint32_t mailbox_capacity = 1024;
+
+  // Timers.
+  Duration timer_tick = 10ms;
+  std::uint32_t timer_slots = 4096;  // power of two
+  const Clock* clock = nullptr;      // nullptr: the monotonic clock
+
+  // Lifecycle.
+  Duration close_flush_timeout = 5s;  // a flushing close that takes longer is aborted
+  Duration shutdown_timeout = 5s;     // connections still open this long after stop are aborted
+  // Block SIGINT/SIGTERM in the thread calling Engine::start (before shard threads inherit the
+  // mask) and stop the engine when one arrives (read by shard 0 through a signalfd).
+  bool handle_signals = false;
+
+  Status validate() const;
+};
+
+}  // namespace rmq::engine

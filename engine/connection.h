@@ -1,0 +1,73 @@
+// Connection state and the per-shard connection slab.
+//
+// A Connection is one slot of its shard's slab (allocated in chunks, never moved), addressed by
+// slot index; ConnId adds the slot's generation. It stays small and owns nothing while idle: the
+// send queue and the reassembly tail exist only while they hold bytes.
+//
+// States:  kOpen -> kDraining (flushing close: queue drains, then shutdown) -> kShutdown
+//          kOpen / kDraining -> kShutdown (abort: queue dropped, shutdown(2) at once)
+//          kShutdown -> kFree once no io_uring op is in flight (fd closed, on_close called).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "base/clock.h"
+#include "engine/recv_tail.h"
+#include "engine/send_queue.h"
+#include "engine/types.h"
+
+namespace rmq::engine {
+
+enum class ConnState : std::uint8_t { kFree, kOpen, kDraining, kShutdown };
+
+struct Connection {
+  int fd = -1;
+  std::uint32_t generation = 1;
+  ConnState state = ConnState::kFree;
+  CloseReason reason = CloseReason::kLocalClose;
+  std::uint8_t ops = 0;  // io_uring requests in flight (multishot recv, sendmsg)
+  bool recv_armed = false;
+  bool send_in_flight = false;
+  bool dirty = false;           // on the shard's flush list
+  bool starved = false;         // on the shard's re-arm list (recv ended, e.g. -ENOBUFS)
+  bool closing_listed = false;  // on the shard's closing list
+  std::uint32_t need = 0;       // RecvResult::need for the bytes in `tail`
+  std::uint32_t next_free = 0;  // free-list link while kFree
+  MonoTime close_deadline{};    // kDraining: abort after this
+  std::unique_ptr<SendQueue> sendq;
+  std::unique_ptr<RecvTail> tail;
+  void* user = nullptr;  // for the layer above
+};
+
+class ConnectionSlab {
+ public:
+  static constexpr std::uint32_t kChunk = 1024;
+
+  explicit ConnectionSlab(std::uint32_t max_slots) : max_slots_(max_slots) {}
+
+  // A free slot in state kFree (the caller opens it), or nullptr when max_slots are in use.
+  Connection* allocate(std::uint32_t* slot);
+  // Returns `slot` to the free list and bumps its generation.
+  void free(std::uint32_t slot);
+
+  Connection& at(std::uint32_t slot) { return chunks_[slot / kChunk][slot % kChunk]; }
+  const Connection& at(std::uint32_t slot) const { return chunks_[slot / kChunk][slot % kChunk]; }
+  // The live connection `slot` with `generation`, or nullptr.
+  Connection* find(std::uint32_t slot, std::uint32_t generation);
+  const Connection* find(std::uint32_t slot, std::uint32_t generation) const;
+
+  std::uint32_t live() const { return live_; }
+  std::uint32_t slots() const { return static_cast<std::uint32_t>(chunks_.size()) * kChunk; }
+
+ private:
+  static constexpr std::uint32_t kNoSlot = UINT32_MAX;
+
+  std::uint32_t max_slots_;
+  std::uint32_t live_ = 0;
+  std::uint32_t free_head_ = kNoSlot;
+  std::vector<std::unique_ptr<Connection[]>> chunks_;
+};
+
+}  // namespace rmq::engine

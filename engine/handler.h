@@ -1,0 +1,47 @@
+// ShardHandler: how the layer above plugs into the engine. One instance per shard.
+//
+// Threading: every callback runs on the owning shard's thread, from inside its loop, and may use
+// that shard's API freely (Shard::send, close, post, timers); none may block. The handler is
+// created on the thread that starts the engine and destroyed on the thread that destroys it, after
+// the shard's thread has ended.
+#pragma once
+
+#include "engine/buffer_ring.h"
+#include "engine/mailbox.h"
+#include "engine/timer_wheel.h"
+#include "engine/types.h"
+
+namespace rmq::engine {
+
+class ShardHandler {
+ public:
+  virtual ~ShardHandler() = default;
+
+  // Every shard is up and the loop is about to start; post() to any shard works from here on.
+  virtual void on_start() {}
+
+  // A new connection. `id` is valid until on_close(id, ...); data arrives through on_data.
+  virtual void on_open(ConnId id, const PeerAddress& peer) = 0;
+
+  // Received bytes (see RecvView for their lifetime and RecvResult for what to return). Bytes the
+  // handler does not consume are presented again, followed by new ones, on the next call.
+  virtual RecvResult on_data(ConnId id, const RecvView& data) = 0;
+
+  // The connection is gone; exactly one per on_open. `id` is already stale.
+  virtual void on_close(ConnId id, CloseReason reason) = 0;
+
+  // A message another shard (or this one) posted to this shard.
+  virtual void on_mailbox(const MailboxMessage& message) { (void)message; }
+
+  // A timer armed through Shard::arm_timer fired (it is disarmed; re-arm it to repeat).
+  virtual void on_timer(Timer& timer) { (void)timer; }
+
+  // Shutdown began on this shard: called once, before any on_shutdown. Accepting has stopped.
+  virtual void on_stop() {}
+
+  // Shutdown: called once per open connection to say goodbye (queue a final packet with send());
+  // the engine then flushes and closes it with CloseReason::kShutdown.
+  virtual void on_shutdown(ConnId id) { (void)id; }
+};
+
+}  // namespace rmq::engine

@@ -1,0 +1,174 @@
+// Shard: one thread, pinned to one core, driving one io_uring ring. It owns its listeners'
+// accepts, its connections, its receive buffers, its timers and its end of the mailboxes.
+//
+// The loop (run()) is a fixed sequence of named steps, each returning whether it did work; when a
+// whole turn did none, the shard blocks in io_uring_enter until a completion arrives or the next
+// timer tick is due:
+//   reap_completions -> drain_mailboxes -> run_timers -> advance_lifecycle -> rearm_operations
+//   -> flush_dirty_connections -> publish_mailboxes -> submit_and_wait
+//
+// Threading: every public method is for the shard's own thread (that is, for ShardHandler
+// callbacks), except id(), shard_count() and stats(), which any thread may call.
+#pragma once
+
+#include <liburing.h>
+#include <sys/signalfd.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "base/status.h"
+#include "engine/buffer_ring.h"
+#include "engine/connection.h"
+#include "engine/engine_shared.h"
+#include "engine/handler.h"
+#include "engine/pool.h"
+#include "engine/stats.h"
+#include "engine/timer_wheel.h"
+#include "engine/user_data.h"
+
+namespace rmq::engine {
+
+class Shard {
+ public:
+  Shard(EngineShared& shared, ShardId id, std::vector<int> listen_fds);
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+  // Destroys the handler, then the ring, then the receive buffers. The thread must have ended.
+  ~Shard();
+
+  // --- For the layer above (this shard's thread) ---
+  ShardId id() const { return id_; }
+  std::uint32_t shard_count() const { return shared_.shard_count; }
+
+  // Queues `bytes` for sending on `id`. kUnavailable if the connection is not open (closed,
+  // closing or stale id); kResourceExhausted over max_queued_bytes_per_conn.
+  Status send(ConnId id, SharedBytes bytes);
+  // Closes `id` (no-op for a stale id); on_close follows from the loop, never from inside close().
+  void close(ConnId id, CloseMode mode = CloseMode::kFlush);
+  bool is_open(ConnId id) const;
+  // Bytes queued and not yet sent, for one connection (0 for a stale id) and for the whole shard.
+  std::size_t queued_bytes(ConnId id) const;
+  std::size_t queued_bytes() const;
+  // The layer above's pointer for a connection (nullptr for a stale id).
+  void set_user_data(ConnId id, void* user);
+  void* user_data(ConnId id) const;
+
+  // Posts `message` to shard `to` (this one included). kResourceExhausted when that mailbox is
+  // full: backpressure, the message was not queued and its contents still belong to the caller.
+  // Delivery happens after this loop turn ends.
+  Status post(ShardId to, const MailboxMessage& message);
+
+  void arm_timer(Timer& timer, Duration delay) { wheel_.arm(timer, now() + delay); }
+  void arm_timer_at(Timer& timer, MonoTime deadline) { wheel_.arm(timer, deadline); }
+  void cancel_timer(Timer& timer) { wheel_.cancel(timer); }
+  MonoTime now() const { return shared_.clock->now(); }
+
+  // Asks the whole engine to stop (as a signal would).
+  void request_stop();
+  bool stopping() const { return stopping_; }
+
+  const ShardStats& stats() const { return stats_; }
+  RingSetupMode ring_mode() const { return ring_mode_; }
+  const ProvidedBufferRing* buffers() const { return buffers_.get(); }
+  std::size_t live_connections() const { return slab_.live(); }
+
+  // --- For the engine ---
+  void set_handler(std::unique_ptr<ShardHandler> handler) { handler_ = std::move(handler); }
+  // On the shard's thread: pins it, sets up the ring and buffers. Returns the ring fd.
+  Result<int> init();
+  // On the shard's thread: the loop, until shutdown completes.
+  void run();
+
+ private:
+  struct Completion {
+    std::uint64_t user_data;
+    std::int32_t res;
+    std::uint32_t flags;
+  };
+
+  // Loop steps.
+  bool reap_completions();
+  bool drain_mailboxes();
+  bool run_timers();
+  bool advance_lifecycle();
+  bool rearm_operations();
+  bool flush_dirty_connections();
+  bool publish_mailboxes();
+  void submit_and_wait(bool did_work);
+
+  // Completions (shard_io.cc).
+  void dispatch(const Completion& c);
+  void on_accept(std::uint32_t listener, const Completion& c);
+  void accept_connection(int fd);
+  void on_recv(std::uint32_t slot, const Completion& c);
+  void deliver(std::uint32_t slot, Connection& conn, std::uint16_t buffer_id, std::size_t length);
+  bool stash(std::uint32_t slot, Connection& conn, std::span<const std::byte> bytes);
+  void on_send(std::uint32_t slot, const Completion& c);
+  void on_msg_ring_failed(ShardId to, OpTag tag, int res);
+  void on_signal(const Completion& c);
+
+  // Submissions.
+  io_uring_sqe* get_sqe();
+  void arm_accept(std::uint32_t listener);
+  void arm_recv(std::uint32_t slot, Connection& conn);
+  void arm_signal_read();
+  void submit_send(std::uint32_t slot, Connection& conn);
+  void send_msg_ring(ShardId to, OpTag tag);
+
+  // Connection lifecycle (shard_conn.cc).
+  Connection* find(ConnId id);
+  const Connection* find(ConnId id) const;
+  ConnId conn_id(std::uint32_t slot, const Connection& conn) const {
+    return ConnId(id_, slot, conn.generation);
+  }
+  void mark_dirty(std::uint32_t slot, Connection& conn);
+  void mark_starved(std::uint32_t slot, Connection& conn);
+  void begin_flush_close(std::uint32_t slot, Connection& conn, CloseReason reason);
+  void abort_connection(std::uint32_t slot, Connection& conn, CloseReason reason);
+  void drop_send_queue(Connection& conn);
+  void list_closing(std::uint32_t slot, Connection& conn);
+  bool advance_closing();
+  void finalize(std::uint32_t slot, Connection& conn);
+  void begin_stop();
+  bool advance_stop();
+  void wake_other_shards();
+  bool reserve_connection();
+  void release_connection();
+  bool need_tick() const;
+
+  EngineShared& shared_;
+  const EngineConfig& config_;
+  const ShardId id_;
+  std::unique_ptr<ShardHandler> handler_;
+  io_uring ring_{};
+  bool ring_ready_ = false;
+  RingSetupMode ring_mode_ = RingSetupMode::kPlain;
+  std::unique_ptr<ProvidedBufferRing> buffers_;
+  ConnectionSlab slab_;
+  TimerWheel wheel_;
+  FreeList<SendQueue> send_queues_;
+  FreeList<RecvTail> recv_tails_;
+  ShardStats stats_;
+
+  std::vector<int> listen_fds_;
+  std::vector<bool> accept_armed_;
+  MonoTime accept_backoff_until_{};
+  signalfd_siginfo siginfo_{};
+
+  std::vector<std::uint32_t> dirty_;     // slots with bytes to send and no send in flight
+  std::vector<std::uint32_t> flushing_;  // scratch for flush_dirty_connections
+  std::vector<std::uint32_t> starved_;   // slots whose multishot recv must be armed again
+  std::vector<std::uint32_t> closing_;   // slots in kDraining / kShutdown
+  std::vector<ShardId> outbox_;          // destinations with staged mailbox messages
+  std::vector<bool> outbox_listed_;
+
+  bool stopping_ = false;
+  bool quiesced_ = false;
+  bool stop_aborted_ = false;
+  bool exit_ = false;
+  MonoTime stop_deadline_{};
+};
+
+}  // namespace rmq::engine

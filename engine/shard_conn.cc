@@ -1,0 +1,214 @@
+// Shard: the connection API for the layer above and the connection lifecycle (closing, shutdown).
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "engine/shard.h"
+
+namespace rmq::engine {
+
+Connection* Shard::find(ConnId id) {
+  if (id.shard() != id_) return nullptr;
+  return slab_.find(id.slot(), id.generation());
+}
+
+const Connection* Shard::find(ConnId id) const {
+  if (id.shard() != id_) return nullptr;
+  return slab_.find(id.slot(), id.generation());
+}
+
+Status Shard::send(ConnId id, SharedBytes bytes) {
+  Connection* conn = find(id);
+  if (conn == nullptr || conn->state != ConnState::kOpen) {
+    return Status(StatusCode::kUnavailable, "connection is not open");
+  }
+  if (bytes.empty()) return OkStatus();
+  const std::size_t queued = conn->sendq != nullptr ? conn->sendq->queued_bytes() : 0;
+  if (config_.max_queued_bytes_per_conn != 0 &&
+      queued + bytes.size() > config_.max_queued_bytes_per_conn) {
+    stats_.send_rejected.add();
+    return Status(StatusCode::kResourceExhausted, "connection send queue is full");
+  }
+  if (conn->sendq == nullptr) conn->sendq = send_queues_.acquire();
+  stats_.queued_bytes.add(static_cast<std::int64_t>(bytes.size()));
+  conn->sendq->push(std::move(bytes));
+  mark_dirty(id.slot(), *conn);
+  return OkStatus();
+}
+
+void Shard::close(ConnId id, CloseMode mode) {
+  Connection* conn = find(id);
+  if (conn == nullptr) return;
+  if (mode == CloseMode::kAbort) {
+    abort_connection(id.slot(), *conn, CloseReason::kLocalClose);
+  } else {
+    begin_flush_close(id.slot(), *conn, CloseReason::kLocalClose);
+  }
+}
+
+bool Shard::is_open(ConnId id) const {
+  const Connection* conn = find(id);
+  return conn != nullptr && conn->state == ConnState::kOpen;
+}
+
+std::size_t Shard::queued_bytes(ConnId id) const {
+  const Connection* conn = find(id);
+  return conn != nullptr && conn->sendq != nullptr ? conn->sendq->queued_bytes() : 0;
+}
+
+std::size_t Shard::queued_bytes() const {
+  return static_cast<std::size_t>(stats_.queued_bytes.value());
+}
+
+void Shard::set_user_data(ConnId id, void* user) {
+  if (Connection* conn = find(id)) conn->user = user;
+}
+
+void* Shard::user_data(ConnId id) const {
+  const Connection* conn = find(id);
+  return conn != nullptr ? conn->user : nullptr;
+}
+
+void Shard::mark_dirty(std::uint32_t slot, Connection& conn) {
+  if (conn.dirty || conn.send_in_flight) return;
+  conn.dirty = true;
+  dirty_.push_back(slot);
+}
+
+void Shard::mark_starved(std::uint32_t slot, Connection& conn) {
+  if (conn.starved) return;
+  conn.starved = true;
+  starved_.push_back(slot);
+}
+
+void Shard::begin_flush_close(std::uint32_t slot, Connection& conn, CloseReason reason) {
+  if (conn.state != ConnState::kOpen) return;
+  conn.state = ConnState::kDraining;
+  conn.reason = reason;
+  conn.close_deadline = now() + config_.close_flush_timeout;
+  list_closing(slot, conn);
+}
+
+void Shard::abort_connection(std::uint32_t slot, Connection& conn, CloseReason reason) {
+  if (conn.state != ConnState::kOpen && conn.state != ConnState::kDraining) return;
+  conn.state = ConnState::kShutdown;
+  conn.reason = reason;
+  // A send in flight still references the queue; on_send drops it when it completes.
+  if (!conn.send_in_flight) drop_send_queue(conn);
+  // Ends the multishot recv and any send waiting for buffer space.
+  ::shutdown(conn.fd, SHUT_RDWR);
+  list_closing(slot, conn);
+}
+
+void Shard::drop_send_queue(Connection& conn) {
+  if (conn.sendq == nullptr) return;
+  stats_.queued_bytes.sub(static_cast<std::int64_t>(conn.sendq->clear()));
+  send_queues_.give_back(std::move(conn.sendq));
+}
+
+void Shard::list_closing(std::uint32_t slot, Connection& conn) {
+  if (conn.closing_listed) return;
+  conn.closing_listed = true;
+  closing_.push_back(slot);
+}
+
+// Moves closing connections along: a drained kDraining connection is shut down, one past its
+// deadline is aborted, and a kShutdown one with nothing in flight is finalized. Callbacks may add
+// to closing_ while this runs; those entries sit past `n` and are kept.
+bool Shard::advance_closing() {
+  if (closing_.empty()) return false;
+  const MonoTime current = now();
+  bool did_work = false;
+  const std::size_t n = closing_.size();
+  std::size_t keep = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t slot = closing_[i];
+    Connection& conn = slab_.at(slot);
+    if (conn.state == ConnState::kDraining) {
+      if (!conn.send_in_flight && (conn.sendq == nullptr || conn.sendq->empty())) {
+        conn.state = ConnState::kShutdown;
+        ::shutdown(conn.fd, SHUT_RDWR);
+        did_work = true;
+      } else if (current >= conn.close_deadline) {
+        stats_.flush_timeouts.add();
+        abort_connection(slot, conn, CloseReason::kFlushTimeout);
+        did_work = true;
+      }
+    }
+    if (conn.state == ConnState::kShutdown && conn.ops == 0) {
+      finalize(slot, conn);
+      did_work = true;
+      continue;
+    }
+    closing_[keep++] = slot;
+  }
+  closing_.erase(closing_.begin() + static_cast<std::ptrdiff_t>(keep),
+                 closing_.begin() + static_cast<std::ptrdiff_t>(n));
+  return did_work;
+}
+
+void Shard::finalize(std::uint32_t slot, Connection& conn) {
+  const ConnId id = conn_id(slot, conn);
+  const CloseReason reason = conn.reason;
+  ::close(conn.fd);
+  drop_send_queue(conn);
+  recv_tails_.give_back(std::move(conn.tail));
+  slab_.free(slot);
+  release_connection();
+  stats_.closed.add();
+  stats_.connections.sub(1);
+  handler_->on_close(id, reason);
+}
+
+void Shard::begin_stop() {
+  stopping_ = true;
+  stop_deadline_ = now() + config_.shutdown_timeout;
+  for (std::uint32_t i = 0; i < listen_fds_.size(); ++i) {
+    if (accept_armed_[i]) {
+      io_uring_sqe* sqe = get_sqe();
+      io_uring_prep_cancel64(sqe, encode_user_data(OpTag::kAccept, i), 0);
+      io_uring_sqe_set_data64(sqe, encode_user_data(OpTag::kCancel, i));
+    }
+    // The cancelled accept holds its own reference to the socket; new connections are refused
+    // once both are gone.
+    ::close(listen_fds_[i]);
+    listen_fds_[i] = -1;
+  }
+  handler_->on_stop();
+  for (std::uint32_t slot = 0; slot < slab_.slots(); ++slot) {
+    Connection& conn = slab_.at(slot);
+    if (conn.state != ConnState::kOpen) continue;
+    handler_->on_shutdown(conn_id(slot, conn));
+    begin_flush_close(slot, conn, CloseReason::kShutdown);
+  }
+}
+
+// Stop progress: once this shard has no connections it counts itself quiesced; when every shard
+// has, the last one wakes the others and all leave their loops. Connections still open
+// shutdown_timeout after the stop began are aborted (once).
+bool Shard::advance_stop() {
+  bool did_work = false;
+  if (!quiesced_) {
+    if (slab_.live() > 0) {
+      if (stop_aborted_ || now() < stop_deadline_) return false;
+      stop_aborted_ = true;
+      RMQ_LOG_WARN("shard %u: %u connections still open at the shutdown deadline; aborting", id_,
+                   slab_.live());
+      for (std::uint32_t slot = 0; slot < slab_.slots(); ++slot) {
+        abort_connection(slot, slab_.at(slot), CloseReason::kShutdown);
+      }
+      return true;
+    }
+    quiesced_ = true;
+    did_work = true;
+    const std::uint32_t done = shared_.quiesced.fetch_add(1, std::memory_order_acq_rel) + 1;
+    if (done == shared_.shard_count) wake_other_shards();
+  }
+  if (shared_.quiesced.load(std::memory_order_acquire) == shared_.shard_count) {
+    exit_ = true;
+    did_work = true;
+  }
+  return did_work;
+}
+
+}  // namespace rmq::engine

@@ -1,0 +1,43 @@
+// ShardStats: one shard's counters. Written by the shard's thread only; readable from any thread.
+#pragma once
+
+#include "base/counter.h"
+
+namespace rmq::engine {
+
+struct ShardStats {
+  // Connections.
+  Gauge connections;  // open now (any state before freed)
+  Counter accepted;
+  Counter rejected_over_limit;  // accepted and closed at once: over max_connections
+  Counter accept_errors;
+  Counter closed;
+  Counter flush_timeouts;  // flushing closes aborted after close_flush_timeout
+
+  // Receive.
+  Counter recv_completions;
+  Counter recv_bytes;
+  Counter enobufs;           // multishot recv stopped: the buffer ring ran dry
+  Counter recv_rearms;       // multishot recv armed again after it stopped
+  Counter reassembly_bytes;  // bytes copied into reassembly tails
+
+  // Send.
+  Gauge queued_bytes;  // bytes queued on all connections, not yet sent
+  Counter sendmsg_calls;
+  Counter send_bytes;
+  Counter partial_sends;  // sendmsg completions that sent less than offered
+  Counter send_rejected;  // Shard::send over max_queued_bytes_per_conn
+
+  // Mailboxes.
+  Counter mailbox_posted;
+  Counter mailbox_received;
+  Counter mailbox_full;  // post() refused: the destination queue was full
+  Counter wakeups_sent;  // IORING_OP_MSG_RING sent
+
+  // Loop.
+  Counter timers_fired;
+  Counter loop_turns;
+  Counter waits;  // turns that blocked in io_uring_enter waiting for completions
+};
+
+}  // namespace rmq::engine
