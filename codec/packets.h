@@ -154,6 +154,7 @@ struct PacketView {
   const T& as() const {
     const T* p = std::get_if<T>(&body);
     RMQ_DCHECK(p != nullptr);
+    if (p == nullptr) __builtin_unreachable();  // the caller checked `type`
     return *p;
   }
   friend bool operator==(const PacketView&, const PacketView&) = default;
