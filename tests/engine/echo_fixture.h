@@ -8,11 +8,13 @@
 #include <string>
 
 #include "engine/engine.h"
+#include "sanitized.h"
 
 namespace rmq::engine::testing {
 
+// Sanitized builds run the same tests with less data.
 inline constexpr bool kSanitized =
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#ifdef RMQ_TEST_SANITIZED
     true;
 #else
     false;

@@ -277,7 +277,15 @@ TEST_P(EngineRingModes, EchoWorksWithEveryRingSetup) {
 
 INSTANTIATE_TEST_SUITE_P(AllModes, EngineRingModes,
                          ::testing::Values(RingSetupMode::kSingleIssuerDeferTaskrun,
-                                           RingSetupMode::kCoopTaskrun, RingSetupMode::kPlain));
+                                           RingSetupMode::kCoopTaskrun, RingSetupMode::kPlain),
+                         [](const ::testing::TestParamInfo<RingSetupMode>& param_info) {
+                           switch (param_info.param) {
+                             case RingSetupMode::kSingleIssuerDeferTaskrun: return "DeferTaskrun";
+                             case RingSetupMode::kCoopTaskrun: return "CoopTaskrun";
+                             case RingSetupMode::kPlain: return "Plain";
+                           }
+                           return "Unknown";
+                         });
 
 }  // namespace
 }  // namespace rmq::engine

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/mailbox.h"
+#include "sanitized.h"
 
 namespace rmq::engine {
 namespace {
@@ -44,7 +45,7 @@ TEST(SpscQueue, FullIsReportedAndOrderIsKept) {
 // clears the flag, drains, and sleeps only when a drain found nothing. Nothing may be lost,
 // duplicated or reordered per producer, and the consumer must never sleep through a message.
 TEST(MailboxProtocol, ManyProducersOneConsumerNothingLostOrDuplicated) {
-#if defined(__SANITIZE_THREAD__)
+#ifdef RMQ_TEST_SANITIZED
   constexpr std::uint64_t kPerProducer = 20000;
 #else
   constexpr std::uint64_t kPerProducer = 200000;
