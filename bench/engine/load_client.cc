@@ -1,0 +1,202 @@
+#include "load_client.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace rmq::bench {
+namespace {
+
+int connect_loopback(std::uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    close(fd);
+    return -1;
+  }
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  return fd;
+}
+
+struct Peer {
+  int fd = -1;
+  std::size_t owed = 0;  // bytes still to send
+};
+
+// Sends up to `peer.owed` bytes from `source`; false on a hard error.
+bool send_owed(Peer& peer, const std::vector<char>& source) {
+  while (peer.owed > 0) {
+    const std::size_t n = std::min(peer.owed, source.size());
+    const ssize_t sent = send(peer.fd, source.data(), n, MSG_NOSIGNAL);
+    if (sent < 0) return errno == EAGAIN || errno == EWOULDBLOCK;
+    peer.owed -= static_cast<std::size_t>(sent);
+  }
+  return true;
+}
+
+// Reads everything available; returns bytes read, or -1 on EOF/error.
+long long drain(int fd, std::vector<char>& buffer) {
+  long long total = 0;
+  for (;;) {
+    const ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
+    if (n > 0) {
+      total += n;
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return total;
+    return -1;
+  }
+}
+
+void echo_thread(std::uint16_t port, std::size_t connections, std::size_t message_size,
+                 std::size_t window, std::atomic<bool>& stop, std::atomic<std::uint64_t>& bytes) {
+  const int epoll = epoll_create1(EPOLL_CLOEXEC);
+  std::vector<Peer> peers(connections);
+  std::vector<char> source(64 * 1024, 'e');
+  std::vector<char> buffer(256 * 1024);
+  for (Peer& peer : peers) {
+    peer.fd = connect_loopback(port);
+    if (peer.fd < 0) continue;
+    fcntl(peer.fd, F_SETFL, O_NONBLOCK);
+    peer.owed = window * message_size;
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLOUT | EPOLLET;
+    event.data.ptr = &peer;
+    epoll_ctl(epoll, EPOLL_CTL_ADD, peer.fd, &event);
+  }
+  epoll_event events[128];
+  while (!stop.load(std::memory_order_relaxed)) {
+    const int n = epoll_wait(epoll, events, 128, 50);
+    std::uint64_t received = 0;
+    for (int i = 0; i < n; ++i) {
+      Peer& peer = *static_cast<Peer*>(events[i].data.ptr);
+      const long long got = drain(peer.fd, buffer);
+      if (got > 0) {
+        received += static_cast<std::uint64_t>(got);
+        peer.owed += static_cast<std::size_t>(got);
+      }
+      send_owed(peer, source);
+    }
+    bytes.fetch_add(received, std::memory_order_relaxed);
+  }
+  for (Peer& peer : peers) close(peer.fd);
+  close(epoll);
+}
+
+template <typename Counter>
+LoadResult measure_interval(Counter& counter, Duration warmup, Duration measure) {
+  std::this_thread::sleep_for(warmup);
+  const std::uint64_t before = counter.load();
+  const auto begin = MonoClock::now();
+  std::this_thread::sleep_for(measure);
+  const std::uint64_t after = counter.load();
+  LoadResult result;
+  result.bytes = after - before;
+  result.seconds = std::chrono::duration<double>(MonoClock::now() - begin).count();
+  return result;
+}
+
+}  // namespace
+
+LoadResult run_echo_load(std::uint16_t port, std::size_t connections, std::size_t threads,
+                         std::size_t message_size, std::size_t window, Duration warmup,
+                         Duration measure) {
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> bytes{0};
+  std::vector<std::thread> workers;
+  for (std::size_t t = 0; t < threads; ++t) {
+    const std::size_t share = connections / threads + (t < connections % threads ? 1 : 0);
+    workers.emplace_back(echo_thread, port, share, message_size, window, std::ref(stop),
+                         std::ref(bytes));
+  }
+  const LoadResult result = measure_interval(bytes, warmup, measure);
+  stop = true;
+  for (auto& w : workers) w.join();
+  return result;
+}
+
+RelayResult run_relay_load(std::uint16_t port, std::size_t subscribers, std::size_t message_size,
+                           Duration warmup, Duration measure, bool (*subscribed)(void*),
+                           void* context) {
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> delivered{0};
+  std::atomic<std::uint64_t> published{0};
+  std::thread reader([&] {
+    const int epoll = epoll_create1(EPOLL_CLOEXEC);
+    std::vector<int> fds;
+    for (std::size_t i = 0; i < subscribers; ++i) {
+      const int fd = connect_loopback(port);
+      if (fd < 0) continue;
+      send(fd, "S", 1, MSG_NOSIGNAL);
+      fcntl(fd, F_SETFL, O_NONBLOCK);
+      epoll_event event{};
+      event.events = EPOLLIN;
+      event.data.fd = fd;
+      epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event);
+      fds.push_back(fd);
+    }
+    std::vector<char> buffer(256 * 1024);
+    epoll_event events[128];
+    while (!stop.load(std::memory_order_relaxed)) {
+      const int n = epoll_wait(epoll, events, 128, 50);
+      std::uint64_t got = 0;
+      for (int i = 0; i < n; ++i) {
+        const long long r = drain(events[i].data.fd, buffer);
+        if (r > 0) got += static_cast<std::uint64_t>(r);
+      }
+      delivered.fetch_add(got, std::memory_order_relaxed);
+    }
+    for (int fd : fds) close(fd);
+    close(epoll);
+  });
+  while (!subscribed(context)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::thread writer([&] {
+    const int fd = connect_loopback(port);
+    send(fd, "P", 1, MSG_NOSIGNAL);
+    const std::size_t batch = std::max<std::size_t>(1, 64 * 1024 / message_size) * message_size;
+    std::vector<char> messages(batch, 'm');
+    while (!stop.load(std::memory_order_relaxed)) {
+      const ssize_t n = send(fd, messages.data(), messages.size(), MSG_NOSIGNAL);
+      if (n <= 0) break;
+      published.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+      if (static_cast<std::size_t>(n) < messages.size()) {  // keep whole messages
+        std::size_t rest = messages.size() - static_cast<std::size_t>(n);
+        while (rest > 0) {
+          const ssize_t m = send(fd, messages.data(), rest, MSG_NOSIGNAL);
+          if (m <= 0) break;
+          rest -= static_cast<std::size_t>(m);
+          published.fetch_add(static_cast<std::uint64_t>(m), std::memory_order_relaxed);
+        }
+      }
+    }
+    close(fd);
+  });
+  std::this_thread::sleep_for(warmup);
+  const std::uint64_t published_before = published.load();
+  const std::uint64_t delivered_before = delivered.load();
+  const auto begin = MonoClock::now();
+  std::this_thread::sleep_for(measure);
+  RelayResult result;
+  result.published = published.load() - published_before;
+  result.delivered = delivered.load() - delivered_before;
+  result.seconds = std::chrono::duration<double>(MonoClock::now() - begin).count();
+  stop = true;
+  writer.join();
+  reader.join();
+  return result;
+}
+
+}  // namespace rmq::bench
