@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <memory>
 #include <span>
+#include <string_view>
 
 #include "codec/decode.h"
 #include "codec/encode.h"
@@ -106,9 +107,16 @@ void check_round_trip(const PacketView& packet, ProtocolVersion connection_versi
   const std::span<const std::uint8_t> wire(buf.get(), size);
   const DecodeOptions options{.version = version, .max_packet_size = kProtocolMaxPacketSize};
   const DecodeResult again = decode(wire, options);
-  FUZZ_CHECK(again.status == DecodeStatus::kComplete);
+  const std::string_view type = to_string(packet.type);
+  const int level = static_cast<int>(version);
+  FUZZ_CHECK_CTX(again.status == DecodeStatus::kComplete,
+                 "re-encoded %.*s (protocol level %d) does not decode: %.*s",
+                 static_cast<int>(type.size()), type.data(), level,
+                 static_cast<int>(again.error.what.size()), again.error.what.data());
   FUZZ_CHECK(again.consumed == size);
-  FUZZ_CHECK(again.packet == packet);
+  FUZZ_CHECK_CTX(again.packet == packet,
+                 "%.*s (protocol level %d) differs after encode and decode again",
+                 static_cast<int>(type.size()), type.data(), level);
   walk_packet(again.packet, wire, version);
 }
 
