@@ -102,10 +102,10 @@ class Shard {
   void dispatch(const Completion& c);
   void on_accept(std::uint32_t listener, const Completion& c);
   void accept_connection(int fd);
-  void on_recv(std::uint32_t slot, const Completion& c);
+  void on_recv(const UserData& op, const Completion& c);
   void deliver(std::uint32_t slot, Connection& conn, std::uint16_t buffer_id, std::size_t length);
   bool stash(std::uint32_t slot, Connection& conn, std::span<const std::byte> bytes);
-  void on_send(std::uint32_t slot, const Completion& c);
+  void on_send(const UserData& op, const Completion& c);
   void on_msg_ring_failed(ShardId to, OpTag tag, int res);
   void on_signal(const Completion& c);
 

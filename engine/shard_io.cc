@@ -38,8 +38,8 @@ void Shard::dispatch(const Completion& c) {
   const UserData ud = decode_user_data(c.user_data);
   switch (ud.tag) {
     case OpTag::kAccept: on_accept(ud.index, c); break;
-    case OpTag::kRecv: on_recv(ud.index, c); break;
-    case OpTag::kSend: on_send(ud.index, c); break;
+    case OpTag::kRecv: on_recv(ud, c); break;
+    case OpTag::kSend: on_send(ud, c); break;
     case OpTag::kMsgRingSent:
       on_msg_ring_failed(ud.index, static_cast<OpTag>(ud.generation24), c.res);
       break;
@@ -140,9 +140,12 @@ void Shard::arm_recv(std::uint32_t slot, Connection& conn) {
   ++conn.ops;
 }
 
-void Shard::on_recv(std::uint32_t slot, const Completion& c) {
+void Shard::on_recv(const UserData& op, const Completion& c) {
+  const std::uint32_t slot = op.index;
   Connection& conn = slab_.at(slot);
+  // A slot is freed only once nothing is in flight on it, so the generation always matches.
   RMQ_DCHECK(conn.state != ConnState::kFree && conn.recv_armed);
+  RMQ_DCHECK((conn.generation & kGenerationMask) == op.generation24);
   stats_.recv_completions.add();
   const bool more = (c.flags & IORING_CQE_F_MORE) != 0;
   if (!more) {
@@ -228,9 +231,11 @@ void Shard::submit_send(std::uint32_t slot, Connection& conn) {
   stats_.sendmsg_calls.add();
 }
 
-void Shard::on_send(std::uint32_t slot, const Completion& c) {
+void Shard::on_send(const UserData& op, const Completion& c) {
+  const std::uint32_t slot = op.index;
   Connection& conn = slab_.at(slot);
   RMQ_DCHECK(conn.state != ConnState::kFree && conn.send_in_flight && conn.sendq != nullptr);
+  RMQ_DCHECK((conn.generation & kGenerationMask) == op.generation24);
   conn.send_in_flight = false;
   --conn.ops;
   if (c.res <= 0 || conn.state == ConnState::kShutdown) {

@@ -128,62 +128,71 @@ LoadResult run_echo_load(std::uint16_t port, std::size_t connections, std::size_
   return result;
 }
 
+namespace {
+
+void subscriber_thread(std::uint16_t port, std::size_t subscribers, std::atomic<bool>& stop,
+                       std::atomic<std::uint64_t>& delivered) {
+  const int epoll = epoll_create1(EPOLL_CLOEXEC);
+  std::vector<int> fds;
+  for (std::size_t i = 0; i < subscribers; ++i) {
+    const int fd = connect_loopback(port);
+    if (fd < 0) continue;
+    send(fd, "S", 1, MSG_NOSIGNAL);
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = fd;
+    epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event);
+    fds.push_back(fd);
+  }
+  std::vector<char> buffer(256 * 1024);
+  epoll_event events[128];
+  while (!stop.load(std::memory_order_relaxed)) {
+    const int n = epoll_wait(epoll, events, 128, 50);
+    std::uint64_t got = 0;
+    for (int i = 0; i < n; ++i) {
+      const long long r = drain(events[i].data.fd, buffer);
+      if (r > 0) got += static_cast<std::uint64_t>(r);
+    }
+    delivered.fetch_add(got, std::memory_order_relaxed);
+  }
+  for (int fd : fds) close(fd);
+  close(epoll);
+}
+
+// Writes whole messages (all bytes alike) in 64 KiB batches until `stop`.
+void publisher_thread(std::uint16_t port, std::size_t message_size, std::atomic<bool>& stop,
+                      std::atomic<std::uint64_t>& published) {
+  const int fd = connect_loopback(port);
+  send(fd, "P", 1, MSG_NOSIGNAL);
+  const std::size_t batch = std::max<std::size_t>(1, 64 * 1024 / message_size) * message_size;
+  std::vector<char> messages(batch, 'm');
+  while (!stop.load(std::memory_order_relaxed)) {
+    std::size_t left = messages.size();
+    while (left > 0) {
+      const ssize_t n = send(fd, messages.data(), left, MSG_NOSIGNAL);
+      if (n <= 0) {
+        close(fd);
+        return;
+      }
+      left -= static_cast<std::size_t>(n);
+      published.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+    }
+  }
+  close(fd);
+}
+
+}  // namespace
+
 RelayResult run_relay_load(std::uint16_t port, std::size_t subscribers, std::size_t message_size,
                            Duration warmup, Duration measure, bool (*subscribed)(void*),
                            void* context) {
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> delivered{0};
   std::atomic<std::uint64_t> published{0};
-  std::thread reader([&] {
-    const int epoll = epoll_create1(EPOLL_CLOEXEC);
-    std::vector<int> fds;
-    for (std::size_t i = 0; i < subscribers; ++i) {
-      const int fd = connect_loopback(port);
-      if (fd < 0) continue;
-      send(fd, "S", 1, MSG_NOSIGNAL);
-      fcntl(fd, F_SETFL, O_NONBLOCK);
-      epoll_event event{};
-      event.events = EPOLLIN;
-      event.data.fd = fd;
-      epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event);
-      fds.push_back(fd);
-    }
-    std::vector<char> buffer(256 * 1024);
-    epoll_event events[128];
-    while (!stop.load(std::memory_order_relaxed)) {
-      const int n = epoll_wait(epoll, events, 128, 50);
-      std::uint64_t got = 0;
-      for (int i = 0; i < n; ++i) {
-        const long long r = drain(events[i].data.fd, buffer);
-        if (r > 0) got += static_cast<std::uint64_t>(r);
-      }
-      delivered.fetch_add(got, std::memory_order_relaxed);
-    }
-    for (int fd : fds) close(fd);
-    close(epoll);
-  });
+  std::thread reader(subscriber_thread, port, subscribers, std::ref(stop), std::ref(delivered));
   while (!subscribed(context)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  std::thread writer([&] {
-    const int fd = connect_loopback(port);
-    send(fd, "P", 1, MSG_NOSIGNAL);
-    const std::size_t batch = std::max<std::size_t>(1, 64 * 1024 / message_size) * message_size;
-    std::vector<char> messages(batch, 'm');
-    while (!stop.load(std::memory_order_relaxed)) {
-      const ssize_t n = send(fd, messages.data(), messages.size(), MSG_NOSIGNAL);
-      if (n <= 0) break;
-      published.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
-      if (static_cast<std::size_t>(n) < messages.size()) {  // keep whole messages
-        std::size_t rest = messages.size() - static_cast<std::size_t>(n);
-        while (rest > 0) {
-          const ssize_t m = send(fd, messages.data(), rest, MSG_NOSIGNAL);
-          if (m <= 0) break;
-          rest -= static_cast<std::size_t>(m);
-          published.fetch_add(static_cast<std::uint64_t>(m), std::memory_order_relaxed);
-        }
-      }
-    }
-    close(fd);
-  });
+  std::thread writer(publisher_thread, port, message_size, std::ref(stop), std::ref(published));
   std::this_thread::sleep_for(warmup);
   const std::uint64_t published_before = published.load();
   const std::uint64_t delivered_before = delivered.load();

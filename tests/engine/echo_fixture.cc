@@ -18,17 +18,34 @@
 
 namespace rmq::engine::testing {
 
-void EchoHandler::on_open(ConnId, const PeerAddress&) { counters_.opened.fetch_add(1); }
+namespace {
+
+void raise_to(std::atomic<std::uint64_t>& maximum, std::uint64_t value) {
+  std::uint64_t seen = maximum.load();
+  while (value > seen && !maximum.compare_exchange_weak(seen, value)) {
+  }
+}
+
+}  // namespace
+
+void EchoHandler::on_open(ConnId id, const PeerAddress&) {
+  counters_.opened.fetch_add(1);
+  shard_.set_user_data(id, this);
+}
 
 RecvResult EchoHandler::on_data(ConnId id, const RecvView& data) {
+  if (shard_.user_data(id) != this) counters_.user_data_mismatches.fetch_add(1);
   if (options_.echo) {
     for (std::size_t i = 0; i < options_.reply_multiplier; ++i) {
       if (!shard_.send(id, data.copy(0, data.size())).ok()) break;
     }
-    const std::uint64_t queued = shard_.queued_bytes();
-    std::uint64_t seen = counters_.max_queued_bytes.load();
-    while (queued > seen && !counters_.max_queued_bytes.compare_exchange_weak(seen, queued)) {
-    }
+    raise_to(counters_.max_queued_bytes, shard_.queued_bytes());
+    raise_to(counters_.max_conn_queued_bytes, shard_.queued_bytes(id));
+  }
+  if (options_.close_on_command && data.size() > 0) {
+    const auto last = data.bytes()[data.size() - 1];
+    if (last == std::byte{'Q'}) shard_.close(id, CloseMode::kFlush);
+    if (last == std::byte{'A'}) shard_.close(id, CloseMode::kAbort);
   }
   return RecvResult{data.size(), 0};
 }
@@ -37,6 +54,8 @@ void EchoHandler::on_close(ConnId, CloseReason reason) {
   counters_.closed.fetch_add(1);
   if (reason == CloseReason::kPeerReset) counters_.closed_reset.fetch_add(1);
   if (reason == CloseReason::kFlushTimeout) counters_.closed_flush_timeout.fetch_add(1);
+  if (reason == CloseReason::kLocalClose) counters_.closed_local.fetch_add(1);
+  if (reason == CloseReason::kShutdown) counters_.closed_shutdown.fetch_add(1);
 }
 
 void EchoHandler::on_shutdown(ConnId id) {

@@ -28,13 +28,20 @@ struct EchoCounters {
   std::atomic<std::uint64_t> closed_flush_timeout{0};
   std::atomic<std::uint64_t> shutdown_goodbyes{0};
   std::atomic<std::uint64_t> stop_calls{0};
-  std::atomic<std::uint64_t> max_queued_bytes{0};  // largest per-shard queue seen
+  std::atomic<std::uint64_t> max_queued_bytes{0};       // largest per-shard queue seen
+  std::atomic<std::uint64_t> max_conn_queued_bytes{0};  // largest per-connection queue seen
+  std::atomic<std::uint64_t> closed_local{0};
+  std::atomic<std::uint64_t> closed_shutdown{0};
+  std::atomic<std::uint64_t> user_data_mismatches{0};
 };
 
 struct EchoOptions {
   std::string goodbye;               // sent from on_shutdown when non-empty
   bool echo = true;                  // false: swallow what arrives
   std::size_t reply_multiplier = 1;  // send each received chunk this many times
+  // A received chunk ending in 'Q' closes the connection after the echo (CloseMode::kFlush); one
+  // ending in 'A' aborts it (CloseMode::kAbort).
+  bool close_on_command = false;
 };
 
 // Echoes every received byte back (copied into SharedBytes), consuming all of it.

@@ -52,6 +52,7 @@ TEST(EngineEcho, ThousandClientsEachEchoOneMebibyteInRandomChunks) {
   EXPECT_EQ(server.engine().total(&ShardStats::send_bytes), clients * bytes);
   EXPECT_EQ(server.engine().total(&ShardStats::queued_bytes), 0);
   EXPECT_EQ(server.engine().total(&ShardStats::connections), 0);
+  EXPECT_EQ(server.counters().user_data_mismatches.load(), 0u);
 }
 
 TEST(EngineEcho, ClientSendingOneByteAtATime) {
@@ -100,6 +101,7 @@ TEST(EngineEcho, SlowReaderGrowsTheSendQueueWhichThenDrains) {
   ASSERT_TRUE(testing::recv_exact(fd, back.data(), back.size(), 30000));
   EXPECT_TRUE(eventually([&] { return engine.total(&ShardStats::queued_bytes) == 0; }));
   EXPECT_GT(queued_peak, 1024 * 1024);
+  EXPECT_GT(server.counters().max_conn_queued_bytes.load(), 1024u * 1024u);
   EXPECT_GT(engine.total(&ShardStats::partial_sends), 0u);
   close(fd);
   server.stop();
@@ -254,6 +256,48 @@ TEST(EngineEcho, FlushingCloseIsAbortedAfterItsTimeout) {
   EXPECT_EQ(engine.total(&ShardStats::flush_timeouts), 1u);
   EXPECT_EQ(engine.total(&ShardStats::queued_bytes), 0);
   close(fd);
+}
+
+TEST(EngineEcho, ShutdownDeadlineAbortsConnectionsThatCannotFlush) {
+  EchoOptions options;
+  options.reply_multiplier = 8;
+  EngineConfig config = EchoServer::default_config(1);
+  config.close_flush_timeout = 30s;
+  config.shutdown_timeout = 300ms;
+  EchoServer server(config, options);
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  const int fd = testing::connect_to("127.0.0.1", server.port());
+  ASSERT_GE(fd, 0);
+  std::string payload(1024 * 1024, 'w');
+  ASSERT_TRUE(testing::send_all(fd, payload.data(), payload.size()));
+  Engine& engine = server.engine();
+  ASSERT_TRUE(eventually([&] { return engine.total(&ShardStats::queued_bytes) > 1024 * 1024; }));
+  const Duration took = server.stop();
+  EXPECT_GE(took, 250ms);
+  EXPECT_LT(took, 3s);
+  EXPECT_EQ(server.counters().closed_shutdown.load(), 1u);
+  EXPECT_EQ(engine.total(&ShardStats::flush_timeouts), 0u);
+  close(fd);
+}
+
+TEST(EngineEcho, HandlerInitiatedFlushingCloseAndAbort) {
+  EchoOptions options;
+  options.close_on_command = true;
+  EchoServer server(EchoServer::default_config(1), options);
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  const int flushing = testing::connect_to("127.0.0.1", server.port());
+  ASSERT_GE(flushing, 0);
+  ASSERT_TRUE(testing::send_all(flushing, "bye Q", 5));
+  EXPECT_EQ(testing::recv_until_eof(flushing, 5000), "bye Q") << "echo first, then EOF";
+  close(flushing);
+  const int aborted = testing::connect_to("127.0.0.1", server.port());
+  ASSERT_GE(aborted, 0);
+  ASSERT_TRUE(testing::send_all(aborted, "A", 1));
+  testing::recv_until_eof(aborted, 5000);  // the echo may or may not arrive; the end does
+  close(aborted);
+  ASSERT_TRUE(eventually([&] { return server.counters().closed_local.load() == 2; }));
+  server.stop();
+  EXPECT_EQ(server.counters().closed.load(), 2u);
 }
 
 class EngineRingModes : public ::testing::TestWithParam<RingSetupMode> {};

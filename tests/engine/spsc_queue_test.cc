@@ -40,6 +40,33 @@ TEST(SpscQueue, FullIsReportedAndOrderIsKept) {
   EXPECT_EQ(out, (std::vector<int>{0, 1, 2, 3, 4, 5}));
 }
 
+// Posts `count` sequenced messages from `from` to `to`, publishing every 16 and waking the
+// consumer as a shard would; returns how often the mailbox was full.
+std::uint64_t produce(MailboxHub& hub, ShardId from, ShardId to, std::uint64_t count,
+                      std::atomic<std::uint32_t>& wakeups) {
+  auto& queue = hub.queue(from, to);
+  std::uint64_t full = 0;
+  for (std::uint64_t seq = 0; seq < count;) {
+    MailboxMessage message;
+    message.source = static_cast<std::uint16_t>(from);
+    message.u64 = seq;
+    const bool pushed = queue.try_push(message);
+    if (pushed) ++seq;
+    if (!pushed || seq % 16 == 0 || seq == count) {
+      queue.publish();
+      if (!hub.wake_pending(to).exchange(true, std::memory_order_seq_cst)) {
+        wakeups.fetch_add(1, std::memory_order_seq_cst);
+        wakeups.notify_one();
+      }
+    }
+    if (!pushed) {
+      ++full;
+      std::this_thread::yield();
+    }
+  }
+  return full;
+}
+
 // The mailbox protocol with threads standing in for shards: producers publish and then set the
 // destination's wake flag (a "MSG_RING" is an increment of `wakeups` plus a notify); the consumer
 // clears the flag, drains, and sleeps only when a drain found nothing. Nothing may be lost,
@@ -58,30 +85,8 @@ TEST(MailboxProtocol, ManyProducersOneConsumerNothingLostOrDuplicated) {
 
   std::vector<std::thread> producers;
   for (ShardId p = 0; p < kProducers; ++p) {
-    producers.emplace_back([&, p] {
-      auto& queue = hub.queue(p, consumer_id);
-      std::uint64_t full = 0;
-      for (std::uint64_t seq = 0; seq < kPerProducer;) {
-        MailboxMessage message;
-        message.source = static_cast<std::uint16_t>(p);
-        message.u64 = seq;
-        const bool pushed = queue.try_push(message);
-        if (pushed) ++seq;
-        // Publish in batches of 16, and whenever the ring is full.
-        if (!pushed || seq % 16 == 0 || seq == kPerProducer) {
-          queue.publish();
-          if (!hub.wake_pending(consumer_id).exchange(true, std::memory_order_seq_cst)) {
-            wakeups.fetch_add(1, std::memory_order_seq_cst);
-            wakeups.notify_one();
-          }
-        }
-        if (!pushed) {
-          ++full;
-          std::this_thread::yield();
-        }
-      }
-      full_events.fetch_add(full);
-    });
+    producers.emplace_back(
+        [&, p] { full_events.fetch_add(produce(hub, p, consumer_id, kPerProducer, wakeups)); });
   }
 
   std::vector<std::uint64_t> next(kProducers, 0);
