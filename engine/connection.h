@@ -40,6 +40,7 @@ struct Connection {
   std::unique_ptr<RecvTail> tail;
   void* user = nullptr;  // for the layer above
 };
+static_assert(sizeof(Connection) <= 64, "an idle connection costs one small slab slot");
 
 class ConnectionSlab {
  public:

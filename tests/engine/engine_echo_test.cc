@@ -1,5 +1,9 @@
 // The engine over real sockets, through the echo fixture.
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -298,6 +302,49 @@ TEST(EngineEcho, HandlerInitiatedFlushingCloseAndAbort) {
   ASSERT_TRUE(eventually([&] { return server.counters().closed_local.load() == 2; }));
   server.stop();
   EXPECT_EQ(server.counters().closed.load(), 2u);
+}
+
+std::size_t open_descriptors() {
+  std::size_t count = 0;
+  for (int fd = 0; fd < 65536; ++fd) {
+    if (fcntl(fd, F_GETFD) != -1) ++count;
+  }
+  return count;
+}
+
+TEST(EngineEcho, AcceptBacksOffWhenOutOfDescriptorsAndRecovers) {
+  // A multishot accept takes the descriptor limit in force when it is armed: lower it first.
+  rlimit saved{};
+  getrlimit(RLIMIT_NOFILE, &saved);
+  rlimit lowered = saved;
+  lowered.rlim_cur = open_descriptors() + 45;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  EchoServer server(EchoServer::default_config(1));
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  // All 30 client sockets exist before any connects, leaving the server room for ~10 accepts.
+  std::vector<int> clients;
+  for (int i = 0; i < 30; ++i) clients.push_back(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(server.port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int fd : clients) {
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  }
+  Engine& engine = server.engine();
+  EXPECT_TRUE(eventually([&] { return engine.total(&ShardStats::accept_errors) > 0; }))
+      << "accepted " << engine.total(&ShardStats::accepted) << ", fds open " << open_descriptors()
+      << ", limit " << lowered.rlim_cur;
+  for (int i = 0; i < 15; ++i) close(clients[static_cast<std::size_t>(i)]);
+  for (std::size_t i = 15; i < clients.size(); ++i) {
+    EXPECT_TRUE(echo_roundtrip(clients[i], "served once there is room")) << "client " << i;
+  }
+  for (std::size_t i = 15; i < clients.size(); ++i) close(clients[i]);
+  ASSERT_TRUE(eventually([&] { return server.counters().closed.load() == 30; }));
+  server.stop();
+  setrlimit(RLIMIT_NOFILE, &saved);
+  EXPECT_EQ(engine.total(&ShardStats::accepted), 30u);
 }
 
 class EngineRingModes : public ::testing::TestWithParam<RingSetupMode> {};
