@@ -25,10 +25,11 @@ void Reclaimer::quiescent(ReaderId reader) {
     return;
   }
   // Coming online: a reclaim() that read us as offline must not free what we are about to read.
-  // The fence pairs with the one in oldest_reader_epoch(): either that scan sees this store, or
-  // our later loads see every unlink made before its fence.
-  mine.store(now, std::memory_order_seq_cst);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // Both sides do a read-modify-write on global_epoch_ after their own store (we: our epoch;
+  // reclaim: nothing, its unlinks came before): whichever RMW comes second synchronises with the
+  // first, so either the scan sees our epoch or our later loads see every unlink made before it.
+  mine.store(now, std::memory_order_relaxed);
+  global_epoch_.fetch_add(0, std::memory_order_acq_rel);
 }
 
 void Reclaimer::offline(ReaderId reader) {
@@ -49,8 +50,8 @@ void Reclaimer::retire(void* object, Deleter deleter) {
   pending_.store(retired_.size(), std::memory_order_relaxed);
 }
 
-std::uint64_t Reclaimer::oldest_reader_epoch() const {
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+std::uint64_t Reclaimer::oldest_reader_epoch() {
+  global_epoch_.fetch_add(0, std::memory_order_acq_rel);  // pairs with quiescent() going online
   std::uint64_t oldest = std::numeric_limits<std::uint64_t>::max();
   for (std::uint32_t i = 0; i < reader_count_; ++i) {
     const std::uint64_t e = readers_[i].epoch.load(std::memory_order_acquire);

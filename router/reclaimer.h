@@ -73,7 +73,7 @@ class Reclaimer {
   static void delete_as(void* object) {
     delete static_cast<T*>(object);
   }
-  std::uint64_t oldest_reader_epoch() const;
+  std::uint64_t oldest_reader_epoch();
 
   const std::uint32_t reader_count_;
   std::unique_ptr<ReaderEpoch[]> readers_;

@@ -16,6 +16,10 @@
 //   with a release store, and the old map is retired to the Reclaimer. A reader still in the old
 //   map sees the slot contents as of the rebuild, which are retired no earlier than the old map.
 //   Rebuilding costs O(stripe size) once per O(stripe size) removals: amortised O(1).
+// - TBB initialises a bucket lazily, allocating a node, on the first operation that touches it,
+//   find() included. Writers initialise every bucket themselves (all of a new map's before it is
+//   published, and the new ones whenever an insert grows the table), so readers' finds do not
+//   allocate, except in the short window between a growth and its initialisation.
 //
 // Traits provide: Key (owned), KeyView, Slot, Hash and Equal (both transparent over Key and
 // KeyView), `static Key make_key(const KeyView&)`, `static std::uint64_t hash(const KeyView&)`,
@@ -143,6 +147,8 @@ class SlotTable {
       tbb::concurrent_unordered_map<Key, Slot, typename Traits::Hash, typename Traits::Equal,
                                     std::allocator<std::pair<const Key, Slot>>>;
   static constexpr std::size_t kMinTombstonesForRebuild = 32;
+  static constexpr float kMaxLoadFactor =
+      1.0f;  // fewer list nodes per find: each one is a cache miss
 
   struct alignas(64) Stripe {
     std::atomic<Map*> map{nullptr};
@@ -150,6 +156,7 @@ class SlotTable {
     // Written under `mutex`; atomic only so that stats() may read them.
     std::atomic<std::size_t> live{0};
     std::atomic<std::size_t> dead{0};
+    std::size_t primed = 0;  // buckets [0, primed) of `map` are initialised; under `mutex`
   };
 
   static void count(std::atomic<std::size_t>& c, int delta) {
@@ -169,14 +176,26 @@ class SlotTable {
     if (create == CreateSlot::kNo) return nullptr;
     if (map == nullptr) {
       map = new Map();
+      map->max_load_factor(kMaxLoadFactor);
+      stripe.primed = prime_buckets(*map, 0);
       stripe.map.store(map, std::memory_order_release);
     }
     auto [it, inserted] =
         map->emplace(std::piecewise_construct, std::forward_as_tuple(Traits::make_key(key)),
                      std::forward_as_tuple());
     RMQ_DCHECK(inserted);
+    if (map->unsafe_bucket_count() > stripe.primed) {
+      stripe.primed = prime_buckets(*map, stripe.primed);
+    }
     count(stripe.dead, +1);  // a new slot is empty until fn() fills it
     return &it->second;
+  }
+
+  // Initialises buckets [from, bucket count) of `map`; returns the bucket count.
+  static std::size_t prime_buckets(Map& map, std::size_t from) {
+    const std::size_t buckets = map.unsafe_bucket_count();
+    for (std::size_t b = from; b < buckets; ++b) static_cast<void>(map.unsafe_begin(b));
+    return buckets;
   }
 
   static bool should_rebuild(const Stripe& stripe) {
@@ -188,8 +207,10 @@ class SlotTable {
     Map* old_map = stripe.map.load(std::memory_order_relaxed);
     if (old_map == nullptr) return;
     Map* fresh = nullptr;
+    stripe.primed = 0;
     if (stripe.live.load(std::memory_order_relaxed) > 0) {
-      fresh = new Map(stripe.live.load(std::memory_order_relaxed));
+      fresh = new Map();
+      fresh->max_load_factor(kMaxLoadFactor);
       for (auto& [key, slot] : *old_map) {
         if (Traits::empty(slot)) continue;
         auto [it, inserted] = fresh->emplace(std::piecewise_construct, std::forward_as_tuple(key),
@@ -197,6 +218,7 @@ class SlotTable {
         RMQ_DCHECK(inserted);
         Traits::transfer(slot, it->second);
       }
+      stripe.primed = prime_buckets(*fresh, 0);
     }
     stripe.map.store(fresh, std::memory_order_release);
     stripe.dead.store(0, std::memory_order_relaxed);

@@ -115,6 +115,7 @@ TEST(Concurrent, SubscribeUnsubscribeAndMatchAtOnce) {
   }
   for (std::thread& t : threads) t.join();
   EXPECT_GT(matches.load(), 0);
+  RecordProperty("matches", std::to_string(matches.load()));
 
   // Quiet now: the permanent subscriptions are intact, the churned ones can all be removed.
   for (const char* filter : kChurnFilters) {
