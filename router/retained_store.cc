@@ -83,6 +83,7 @@ RetainOutcome RetainedStore::check_limits(const RetainedMessage& incoming,
 }
 
 RetainOutcome RetainedStore::set(RetainedPtr message) {
+  RMQ_ASSERT(message);
   if (message->payload().empty()) return remove(message->topic());
   std::lock_guard lock(mutex_);
   const std::string_view topic = message->topic();

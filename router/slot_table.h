@@ -147,8 +147,8 @@ class SlotTable {
       tbb::concurrent_unordered_map<Key, Slot, typename Traits::Hash, typename Traits::Equal,
                                     std::allocator<std::pair<const Key, Slot>>>;
   static constexpr std::size_t kMinTombstonesForRebuild = 32;
-  static constexpr float kMaxLoadFactor =
-      1.0f;  // fewer list nodes per find: each one is a cache miss
+  // Fewer list nodes per find (each one a likely cache miss), for one more bucket per slot.
+  static constexpr float kMaxLoadFactor = 1.0f;
 
   struct alignas(64) Stripe {
     std::atomic<Map*> map{nullptr};

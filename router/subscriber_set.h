@@ -21,7 +21,8 @@
 namespace rmq::router {
 
 // Immutable array of subscribers, sorted by (shard, session), unique per (shard, session).
-class SubscriberSet {
+// The members follow the header in the same allocation.
+class alignas(SubscriberRef) SubscriberSet {
  public:
   std::span<const SubscriberRef> members() const { return {data(), size_}; }
   std::uint32_t size() const { return size_; }
@@ -40,7 +41,6 @@ class SubscriberSet {
   SubscriberRef* data() { return reinterpret_cast<SubscriberRef*>(this + 1); }
 
   std::uint32_t size_;
-  std::uint32_t reserved_ = 0;  // keeps the array 8-byte aligned after the header
 };
 
 struct SharedGroup {
@@ -53,7 +53,8 @@ struct SharedGroup {
 };
 
 // Immutable array of groups, sorted by name.
-class GroupSet {
+// The group pointers follow the header in the same allocation.
+class alignas(SharedGroup*) GroupSet {
  public:
   std::span<SharedGroup* const> groups() const { return {data(), size_}; }
   static const GroupSet* create(std::span<SharedGroup* const> groups);  // null when empty
@@ -68,7 +69,6 @@ class GroupSet {
   SharedGroup** data() { return reinterpret_cast<SharedGroup**>(this + 1); }
 
   std::uint32_t size_;
-  std::uint32_t reserved_ = 0;
 };
 
 enum class SubscribeOutcome : std::uint8_t {

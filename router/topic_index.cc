@@ -82,6 +82,7 @@ void TopicIndex::match(std::string_view topic, MatchResult& out, SkipMember skip
   RMQ_DCHECK(codec::check_topic_name(topic) == codec::TextError::kNone);
   using detail::MatchAccess;
   MatchAccess::reset(out, shards_);
+  if (topic.empty()) return;  // not a topic name; nothing can match it
   if (exact_filters_.load(std::memory_order_acquire) != 0) {
     if (const FilterEntry* entry = exact_.find(topic)) MatchAccess::emit(out, *entry, skip);
   }
