@@ -1,0 +1,74 @@
+// Authentication and authorisation hooks. One instance of each serves every shard, so every
+// method may be called from any shard thread at once: implementations are const and thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codec/properties.h"
+
+namespace rmq::broker {
+
+struct ClientInfo {
+  std::string_view client_id;
+  std::string_view username;  // empty when none was given
+};
+
+// ACL: may this client publish to a topic, subscribe to a filter?
+class AccessControl {
+ public:
+  virtual ~AccessControl() = default;
+  virtual bool can_publish(const ClientInfo& client, std::string_view topic) const = 0;
+  virtual bool can_subscribe(const ClientInfo& client, std::string_view filter) const = 0;
+};
+
+// Allows everything except subscribing to the filters of a deny list: a filter is refused when it
+// equals an entry, or when it has no wildcard and a wildcard entry matches it.
+class DenyListAccess final : public AccessControl {
+ public:
+  explicit DenyListAccess(std::vector<std::string> deny_subscribe)
+      : deny_subscribe_(std::move(deny_subscribe)) {}
+  bool can_publish(const ClientInfo&, std::string_view) const override { return true; }
+  bool can_subscribe(const ClientInfo& client, std::string_view filter) const override;
+
+ private:
+  std::vector<std::string> deny_subscribe_;
+};
+
+struct Credentials {
+  std::string_view client_id;
+  std::optional<std::string_view> username;
+  std::optional<codec::BinaryView> password;
+  std::string_view method;  // Authentication Method (5.0 enhanced authentication); may be empty
+  codec::BinaryView data;   // Authentication Data
+};
+
+enum class AuthVerdict : std::uint8_t {
+  kAccept,
+  kBadCredentials,  // CONNACK 0x86 / 0x04
+  kNotAuthorized,   // CONNACK 0x87 / 0x05
+  kBadMethod,       // CONNACK 0x8C: the method is not supported
+};
+
+// Decides on CONNECT (and, for enhanced authentication, on AUTH exchanges). With no methods
+// configured, a CONNECT carrying an Authentication Method is refused with 0x8C
+// [MQTT-4.12.0-1] and AUTH packets are protocol errors.
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  virtual AuthVerdict authenticate(const Credentials& credentials) const = 0;
+  virtual bool supports_method(std::string_view method) const = 0;
+};
+
+// Accepts every client that does not ask for enhanced authentication.
+class AllowAnonymous final : public Authenticator {
+ public:
+  AuthVerdict authenticate(const Credentials& credentials) const override {
+    return credentials.method.empty() ? AuthVerdict::kAccept : AuthVerdict::kBadMethod;
+  }
+  bool supports_method(std::string_view) const override { return false; }
+};
+
+}  // namespace rmq::broker

@@ -1,0 +1,285 @@
+#include "broker/app/options.h"
+
+#include <arpa/inet.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <set>
+
+namespace rmq::app {
+namespace {
+
+constexpr const char* kDescription =
+    "ringmq: an MQTT 3.1/3.1.1/5.0 broker on io_uring.\n"
+    "Every flag may also be set in the --config file as `name = value` (no dashes).";
+
+std::string trim(const std::string& s) {
+  const auto begin = s.find_first_not_of(" \t\r");
+  if (begin == std::string::npos) return "";
+  const auto end = s.find_last_not_of(" \t\r");
+  return s.substr(begin, end - begin + 1);
+}
+
+// Removes a comment: '#' at the start of the line or after whitespace.
+std::string strip_comment(const std::string& line) {
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
+      return line.substr(0, i);
+    }
+  }
+  return line;
+}
+
+// Reads `path` into flag-style arguments; false with a one-line error naming the line.
+bool read_config(const std::string& path, const std::set<std::string>& keys,
+                 std::vector<std::string>* args, std::string* error) {
+  std::ifstream in(path);
+  if (!in) {
+    *error = "--config: cannot read '" + path + "'";
+    return false;
+  }
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const std::string text = trim(strip_comment(line));
+    if (text.empty()) continue;
+    const std::string where = path + ":" + std::to_string(number) + ": ";
+    const auto eq = text.find('=');
+    if (eq == std::string::npos) {
+      *error = where + "expected `key = value`, got '" + text + "'";
+      return false;
+    }
+    const std::string key = trim(text.substr(0, eq));
+    std::string value = trim(text.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    if (keys.count(key) == 0) {
+      *error = where + "unknown key '" + key + "'";
+      return false;
+    }
+    args->push_back("--" + key);
+    args->push_back(value);
+  }
+  return true;
+}
+
+// The value of --config if the command line has one.
+std::string find_config(const std::vector<std::string>& args) {
+  std::string path;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) path = args[i + 1];
+    if (args[i].rfind("--config=", 0) == 0) path = args[i].substr(9);
+  }
+  return path;
+}
+
+bool parse_log_level(const std::string& text, LogLevel* out) {
+  static const std::pair<const char*, LogLevel> kLevels[] = {{"debug", LogLevel::kDebug},
+                                                             {"info", LogLevel::kInfo},
+                                                             {"warn", LogLevel::kWarn},
+                                                             {"error", LogLevel::kError},
+                                                             {"off", LogLevel::kOff}};
+  for (const auto& [name, level] : kLevels) {
+    if (text == name) {
+      *out = level;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Settings parsed as text or numbers by CLI11, checked and applied to Options afterwards.
+struct Raw {
+  std::vector<std::string> listen;
+  std::string log_level = "info";
+  std::string config;
+  std::uint32_t threads = 0;
+  std::uint32_t max_inflight = 100;
+  std::uint32_t max_keepalive = 0;
+};
+
+void add_flags(CLI::App& app, Raw& raw, Options& o) {
+  broker::BrokerConfig& b = o.broker;
+  app.add_option("--config", raw.config,
+                 "Read settings from FILE (`name = value` lines, # comments)")
+      ->type_name("FILE");
+  app.add_option("--listen", raw.listen,
+                 "Address to listen on, host:port or [ipv6]:port; repeatable "
+                 "(default 0.0.0.0:1883)")
+      ->type_name("HOST:PORT");
+  app.add_option("--threads", raw.threads,
+                 "Shard threads, one io_uring each; 0 = one per online CPU")
+      ->check(CLI::Range(0u, 1024u))
+      ->capture_default_str();
+  app.add_option("--max-connections", o.engine.max_connections,
+                 "Open connections across all threads; more are accepted and closed at once")
+      ->check(CLI::Range(1u, 10'000'000u))
+      ->capture_default_str();
+  app.add_option("--max-packet-size", b.max_packet_size,
+                 "Largest packet accepted from a client, bytes (announced to MQTT 5 clients)")
+      ->check(CLI::Range(64u, 268'435'460u))
+      ->capture_default_str();
+  app.add_option("--max-inflight", raw.max_inflight,
+                 "Unacknowledged QoS 1/2 messages per client, each way (MQTT 5 Receive Maximum)")
+      ->check(CLI::Range(1u, 65535u))
+      ->capture_default_str();
+  app.add_option("--max-queued-messages", b.max_queued_messages,
+                 "Messages queued per session while offline or over the inflight limit; 0 = no "
+                 "limit")
+      ->capture_default_str();
+  app.add_option("--max-queued-bytes", b.max_queued_bytes,
+                 "Bytes queued per session while offline or over the inflight limit; 0 = no limit")
+      ->capture_default_str();
+  app.add_option("--retained-max-count", b.retained_max_count,
+                 "Retained messages kept; new topics over it are refused")
+      ->capture_default_str();
+  app.add_option("--retained-max-bytes", b.retained_max_bytes,
+                 "Bytes of retained messages kept; new ones over it are refused")
+      ->capture_default_str();
+  app.add_option("--max-keepalive", raw.max_keepalive,
+                 "Largest keep alive accepted, seconds; MQTT 5 clients asking for more get it as "
+                 "Server Keep Alive, 3.1.1 clients are refused; 0 = no maximum")
+      ->check(CLI::Range(0u, 65535u))
+      ->capture_default_str();
+  app.add_option("--sys-interval", b.sys_interval,
+                 "Seconds between $SYS/broker/... updates; 0 = no $SYS topics")
+      ->capture_default_str();
+  app.add_option("--log-level", raw.log_level, "debug, info, warn, error or off")
+      ->capture_default_str();
+  app.add_option("--deny-subscribe", b.deny_subscribe,
+                 "Refuse subscriptions to FILTER (exact, or matched by a wildcard FILTER); "
+                 "repeatable")
+      ->type_name("FILTER");
+}
+
+// Checks what CLI11 could not and fills `o`; false with a one-line error naming the key.
+bool finish(const Raw& raw, Options& o, std::string* error) {
+  if (!parse_log_level(raw.log_level, &o.log_level)) {
+    *error = "--log-level: '" + raw.log_level + "' is not one of debug, info, warn, error, off";
+    return false;
+  }
+  o.engine.listen.clear();
+  const std::vector<std::string> listen =
+      raw.listen.empty() ? std::vector<std::string>{"0.0.0.0:1883"} : raw.listen;
+  for (const std::string& text : listen) {
+    engine::ListenAddress address;
+    std::string why;
+    if (!parse_listen(text, &address, &why)) {
+      *error = "--listen: '" + text + "': " + why;
+      return false;
+    }
+    o.engine.listen.push_back(address);
+  }
+  o.engine.shards = raw.threads == 0 ? online_cpus() : raw.threads;
+  o.broker.max_inflight = static_cast<std::uint16_t>(raw.max_inflight);
+  o.broker.max_keepalive = static_cast<std::uint16_t>(raw.max_keepalive);
+  return true;
+}
+
+}  // namespace
+
+unsigned online_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) {
+    return static_cast<unsigned>(CPU_COUNT(&set));
+  }
+  const long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<unsigned>(n) : 1u;
+}
+
+bool parse_listen(const std::string& text, engine::ListenAddress* out, std::string* error) {
+  std::string host;
+  std::string port;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string::npos) {
+      *error = "missing ']' after the IPv6 address";
+      return false;
+    }
+    host = text.substr(1, close - 1);
+    const std::string rest = text.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') {
+      *error = "expected ':' after ']'";
+      return false;
+    }
+    if (!rest.empty()) port = rest.substr(1);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon != std::string::npos && text.find(':') != colon) {
+      *error = "an IPv6 address must be written in brackets, [::1]:1883";
+      return false;
+    }
+    host = colon == std::string::npos ? text : text.substr(0, colon);
+    if (colon != std::string::npos) port = text.substr(colon + 1);
+  }
+  if (host.empty()) host = "0.0.0.0";
+  unsigned char buffer[16];
+  if (inet_pton(AF_INET, host.c_str(), buffer) != 1 &&
+      inet_pton(AF_INET6, host.c_str(), buffer) != 1) {
+    *error = "'" + host + "' is not an IPv4 or IPv6 address";
+    return false;
+  }
+  unsigned long value = 1883;
+  if (!port.empty()) {
+    if (port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit)) {
+      *error = "port '" + port + "' is not a number";
+      return false;
+    }
+    value = std::stoul(port);
+    if (value > 65535) {
+      *error = "port " + port + " is above 65535";
+      return false;
+    }
+  }
+  out->host = host;
+  out->port = static_cast<std::uint16_t>(value);
+  return true;
+}
+
+ParseResult parse_options(const std::vector<std::string>& args) {
+  ParseResult result;
+  Raw raw;
+  CLI::App app(kDescription, "ringmq");
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  add_flags(app, raw, result.options);
+  app.get_option("--listen")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.get_option("--deny-subscribe")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+
+  std::set<std::string> keys;
+  for (const CLI::Option* option : app.get_options()) {
+    const std::string name = option->get_name(false, true);
+    if (name.rfind("--", 0) == 0 && name != "--help" && name != "--config")
+      keys.insert(name.substr(2));
+  }
+  std::vector<std::string> all;
+  const std::string config = find_config(args);
+  if (!config.empty() && !read_config(config, keys, &all, &result.output)) {
+    result.exit_code = 2;
+    return result;
+  }
+  all.insert(all.end(), args.begin(), args.end());
+  std::reverse(all.begin(), all.end());  // CLI11 takes a vector in reverse order
+  try {
+    app.parse(all);
+  } catch (const CLI::CallForHelp&) {
+    result.exit_code = 0;
+    result.output = app.help();
+    return result;
+  } catch (const CLI::ParseError& e) {
+    result.exit_code = 2;
+    result.output = e.what();
+    return result;
+  }
+  if (!finish(raw, result.options, &result.output)) {
+    result.exit_code = 2;
+    return result;
+  }
+  return result;
+}
+
+}  // namespace rmq::app

@@ -1,0 +1,42 @@
+// Command-line flags and the config file of the `ringmq` binary.
+//
+// The config file holds the same settings as the flags, one `key = value` per line (the key is the
+// flag's name without the leading dashes), `#` starts a comment. Settings from the file come
+// first; flags on the command line override them (repeatable ones, --listen and
+// --deny-subscribe, add to them).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/log.h"
+#include "broker/broker_config.h"
+#include "engine/config.h"
+
+namespace rmq::app {
+
+struct Options {
+  engine::EngineConfig engine;
+  broker::BrokerConfig broker;
+  LogLevel log_level = LogLevel::kInfo;
+};
+
+struct ParseResult {
+  // -1: run the broker with `options`; otherwise exit with this code after printing `output`
+  // (0 for --help, to stdout; 2 for a bad flag or config, a one-line error, to stderr).
+  int exit_code = -1;
+  std::string output;
+  Options options;
+};
+
+// `args`: the command line without the program name.
+ParseResult parse_options(const std::vector<std::string>& args);
+
+// Parses "host:port", "[v6]:port", "host" or ":port" (port defaults to 1883, host to 0.0.0.0);
+// the host must be an IPv4 or IPv6 literal. False with `error` set otherwise.
+bool parse_listen(const std::string& text, engine::ListenAddress* out, std::string* error);
+
+// The CPUs this process may run on.
+unsigned online_cpus();
+
+}  // namespace rmq::app

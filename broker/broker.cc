@@ -1,0 +1,171 @@
+// Broker: engine callbacks and framing. Received bytes are decoded in place from the engine's
+// receive view; a packet that straddles receive buffers is reassembled by the engine (we report
+// how many bytes it needs), so only that packet is ever copied.
+#include "broker/broker.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "base/log.h"
+#include "broker/outgoing.h"
+
+namespace rmq::broker {
+
+using engine::CloseReason;
+using engine::ConnId;
+using engine::MailboxMessage;
+using engine::RecvResult;
+using engine::RecvView;
+
+Broker::Broker(engine::Shard& shard, BrokerShared& shared)
+    : shard_(shard),
+      shared_(shared),
+      config_(shared.config()),
+      stats_(shared.stats(shard.id())),
+      self_(shard.id()) {}
+
+Broker::~Broker() {
+  // Subscriptions stay in the index, which is destroyed after the engine. Posts that never left
+  // own what they point to.
+  discard_outbox();
+}
+
+void Broker::on_start() {
+  if (self_ == 0 && config_.sys_interval > 0) {
+    publish_sys();
+    shard_.arm_timer(sys_timer_, std::chrono::seconds(config_.sys_interval));
+  }
+}
+
+void Broker::on_open(ConnId id, const engine::PeerAddress& peer) {
+  auto conn = std::make_unique<ClientConn>(id, peer.to_string());
+  ClientConn& c = *conn;
+  c.last_packet = shard_.now();
+  shard_.set_user_data(id, &c);
+  conns_.emplace(id.raw(), std::move(conn));
+  shard_.arm_timer(c.timer, config_.connect_timeout);
+}
+
+ClientConn* Broker::conn_of(ConnId id) { return static_cast<ClientConn*>(shard_.user_data(id)); }
+
+RecvResult Broker::on_data(ConnId id, const RecvView& data) {
+  ClientConn* c = conn_of(id);
+  if (c == nullptr) return {data.size(), 0};
+  const std::span<const std::uint8_t> bytes(
+      reinterpret_cast<const std::uint8_t*>(data.bytes().data()), data.size());
+  if (c->phase != ConnPhase::kAwaitSession && c->held.empty()) return consume(*c, bytes);
+  // Rare path: bytes after a CONNECT whose session is not ready yet, or behind a partial packet
+  // left over from replaying those.
+  if (c->held.size() + bytes.size() > std::size_t{config_.max_packet_size} * 2 + 4096) {
+    fail(*c, BrokerError::kPendingTooLarge);
+    return {data.size(), 0};
+  }
+  c->held.insert(c->held.end(), bytes.begin(), bytes.end());
+  if (c->phase != ConnPhase::kAwaitSession) replay_held(*c);
+  return {data.size(), 0};
+}
+
+// Decodes and dispatches every complete packet at the front of `bytes`. Stops at a partial packet
+// (reporting the size it needs), when the connection closes, or when a CONNECT leaves it waiting
+// for its session (the rest is kept in `held`).
+RecvResult Broker::consume(ClientConn& c, std::span<const std::uint8_t> bytes) {
+  codec::DecodeOptions options;
+  options.max_packet_size = config_.max_packet_size;
+  std::size_t offset = 0;
+  while (offset < bytes.size()) {
+    if (c.phase == ConnPhase::kClosed) return {bytes.size(), 0};
+    if (c.phase == ConnPhase::kAwaitSession) {
+      c.held.insert(c.held.end(), bytes.begin() + static_cast<std::ptrdiff_t>(offset), bytes.end());
+      return {bytes.size(), 0};
+    }
+    options.version = c.version;
+    const codec::DecodeResult r = codec::decode(bytes.subspan(offset), options);
+    if (r.status == codec::DecodeStatus::kNeedMore) return {offset, r.needed};
+    if (r.status == codec::DecodeStatus::kMalformed) {
+      fail_decode(c, r.error);
+      return {bytes.size(), 0};
+    }
+    stats_.bytes_received.add(r.consumed);
+    offset += r.consumed;
+    dispatch(c, r.packet);
+  }
+  return {offset, 0};
+}
+
+void Broker::replay_held(ClientConn& c) {
+  std::vector<std::uint8_t> bytes = std::move(c.held);
+  c.held.clear();
+  const RecvResult r = consume(c, bytes);
+  if (c.phase == ConnPhase::kClosed || r.consumed >= bytes.size()) return;
+  // A partial packet: keep it; on_data appends what follows.
+  c.held.assign(bytes.begin() + static_cast<std::ptrdiff_t>(r.consumed), bytes.end());
+}
+
+void Broker::on_close(ConnId id, CloseReason reason) {
+  auto it = conns_.find(id.raw());
+  if (it == conns_.end()) return;
+  std::unique_ptr<ClientConn> conn = std::move(it->second);
+  conns_.erase(it);
+  ClientConn& c = *conn;
+  if (c.connacked) stats_.clients_connected.sub(1);
+  log_disconnect(c, reason);
+  Session* s = c.session;
+  c.session = nullptr;
+  c.phase = ConnPhase::kClosed;
+  if (s == nullptr) return;
+  s->conn = nullptr;
+  if (!c.send_will) s->will.reset();
+  if (s->phase == SessionPhase::kAwaitingState) return;  // finished when the state arrives
+  connection_lost(*s);
+}
+
+void Broker::on_mailbox(const MailboxMessage& message) {
+  switch (static_cast<MailType>(message.type)) {
+    case MailType::kDeliver: {
+      std::unique_ptr<DeliveryBatch> batch(static_cast<DeliveryBatch*>(message.ptr));
+      const Message m = Message::adopt(SharedBytes::from_raw(message.bytes));
+      deliver_batch(m, *batch);
+      break;
+    }
+    case MailType::kTakeoverRequest:
+      on_takeover_request(
+          std::unique_ptr<TakeoverRequest>(static_cast<TakeoverRequest*>(message.ptr)));
+      break;
+    case MailType::kTakeoverReply:
+      on_takeover_reply(message.u32, message.u64,
+                        std::unique_ptr<SessionState>(static_cast<SessionState*>(message.ptr)));
+      break;
+  }
+}
+
+void Broker::on_timer(engine::Timer& timer) {
+  auto& t = static_cast<BrokerTimer&>(timer);
+  switch (t.kind) {
+    case TimerKind::kConnection: on_connection_timer(*static_cast<ClientConn*>(t.owner)); break;
+    case TimerKind::kSessionExpiry:
+    case TimerKind::kWillDelay: on_session_timer(*static_cast<Session*>(t.owner), t.kind); break;
+    case TimerKind::kOutbox: retry_outbox(); break;
+    case TimerKind::kSys:
+      publish_sys();
+      shard_.arm_timer(sys_timer_, std::chrono::seconds(config_.sys_interval));
+      break;
+  }
+}
+
+void Broker::on_stop() {
+  stopping_ = true;
+  shard_.cancel_timer(sys_timer_);
+}
+
+void Broker::on_shutdown(ConnId id) {
+  ClientConn* c = conn_of(id);
+  if (c == nullptr) return;
+  if (c->phase == ConnPhase::kConnected && codec::is_v5(c->version)) {
+    send(*c, encode_disconnect(codec::ReasonCode::kServerShuttingDown, c->version));
+  }
+  c->close_reason = "server shutting down";
+  c->send_will = false;  // nobody is left to receive it
+  c->phase = ConnPhase::kClosed;
+}
+
+}  // namespace rmq::broker

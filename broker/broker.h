@@ -1,0 +1,178 @@
+// Broker: the MQTT logic of one shard, plugged into the engine as its ShardHandler
+// (ARCHITECTURE.md sections 2 and 3).
+//
+// Received bytes are decoded in place (broker.cc: framing), each packet goes through one switch
+// (dispatch.cc) to one handler per packet type (handle_*.cc), and every error is turned into an
+// action by one map (errors.h). Sessions and connections are private to the shard; other shards
+// are reached only through the mailbox (takeover.cc, fanout.cc). Publishing matches the shared
+// topic index once and sends one mailbox message per destination shard; each shard encodes a
+// PUBLISH once per wire layout and queues the same bytes to every subscriber with that layout.
+//
+// Threading: every method runs on the shard's thread (engine callbacks).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "broker/broker_shared.h"
+#include "broker/errors.h"
+#include "broker/session.h"
+#include "codec/decode.h"
+#include "engine/shard.h"
+#include "router/delivery.h"
+#include "router/match_result.h"
+
+namespace rmq::broker {
+
+// The messages shards post to each other (MailboxMessage::type).
+enum class MailType : std::uint16_t {
+  kDeliver = 1,      // bytes: the Message; ptr: DeliveryBatch* for the destination's sessions
+  kTakeoverRequest,  // ptr: TakeoverRequest*
+  kTakeoverReply,    // ptr: SessionState* or null; u32: new session handle; u64: its generation
+};
+
+// One message's deliveries on one shard (deliveries' ids_begin index `ids`).
+struct DeliveryBatch {
+  std::vector<router::Delivery> deliveries;
+  std::vector<std::uint32_t> ids;
+  std::span<const std::uint32_t> ids_of(const router::Delivery& d) const {
+    return std::span<const std::uint32_t>(ids).subspan(d.ids_begin, d.ids_count);
+  }
+  void clear() {
+    deliveries.clear();
+    ids.clear();
+  }
+};
+
+// "3.1", "3.1.1" or "5.0", for logs.
+const char* version_name(codec::ProtocolVersion v);
+
+class Broker final : public engine::ShardHandler {
+ public:
+  Broker(engine::Shard& shard, BrokerShared& shared);
+  ~Broker() override;
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  void on_start() override;
+  void on_open(engine::ConnId id, const engine::PeerAddress& peer) override;
+  engine::RecvResult on_data(engine::ConnId id, const engine::RecvView& data) override;
+  void on_close(engine::ConnId id, engine::CloseReason reason) override;
+  void on_mailbox(const engine::MailboxMessage& message) override;
+  void on_timer(engine::Timer& timer) override;
+  void on_stop() override;
+  void on_shutdown(engine::ConnId id) override;
+
+ private:
+  // Framing (broker.cc).
+  engine::RecvResult consume(ClientConn& c, std::span<const std::uint8_t> bytes);
+  void replay_held(ClientConn& c);
+  ClientConn* conn_of(engine::ConnId id);
+
+  // The one dispatch switch (dispatch.cc).
+  void dispatch(ClientConn& c, const codec::PacketView& packet);
+
+  // One handler per packet type (handle_*.cc).
+  void handle_connect(ClientConn& c, const codec::ConnectView& p);
+  void handle_publish(ClientConn& c, const codec::PublishView& p);
+  void handle_puback(ClientConn& c, const codec::AckView& p);
+  void handle_pubrec(ClientConn& c, const codec::AckView& p);
+  void handle_pubrel(ClientConn& c, const codec::AckView& p);
+  void handle_pubcomp(ClientConn& c, const codec::AckView& p);
+  void handle_subscribe(ClientConn& c, const codec::SubscribeView& p);
+  void handle_unsubscribe(ClientConn& c, const codec::UnsubscribeView& p);
+  void handle_pingreq(ClientConn& c);
+  void handle_disconnect(ClientConn& c, const codec::DisconnectView& p);
+  void handle_auth(ClientConn& c, const codec::AuthView& p);
+
+  // Connect (handle_connect.cc, connack.cc).
+  bool check_connect(ClientConn& c, const codec::ConnectView& p);
+  void take_client_limits(ClientConn& c, const codec::ConnectView& p);
+  void open_session(ClientConn& c);
+  void finish_connect(ClientConn& c, bool session_present);
+  void send_connack(ClientConn& c, bool session_present);
+
+  // Errors and output (connection.cc).
+  void fail(ClientConn& c, BrokerError error);
+  void fail_decode(ClientConn& c, const codec::DecodeError& error);
+  void apply(ClientConn& c, const codec::ErrorOutcome& outcome, const char* reason);
+  bool send(ClientConn& c, SharedBytes bytes);
+  void close(ClientConn& c, const char* reason, engine::CloseMode mode = engine::CloseMode::kFlush);
+  void on_connection_timer(ClientConn& c);
+  void log_disconnect(const ClientConn& c, engine::CloseReason reason) const;
+
+  // Sessions (sessions.cc).
+  Session& create_session(const std::string& client_id, std::uint64_t generation);
+  Session* find_session(std::uint32_t handle);
+  void connection_lost(Session& s);
+  void end_session(Session& s);
+  void on_session_timer(Session& s, TimerKind kind);
+  void drop_subscriptions(Session& s);
+
+  // Takeover and session hand-over between shards (takeover.cc).
+  void on_takeover_request(std::unique_ptr<TakeoverRequest> request);
+  void on_takeover_reply(std::uint32_t handle, std::uint64_t generation,
+                         std::unique_ptr<SessionState> state);
+  std::unique_ptr<SessionState> hand_over(Session& s, const TakeoverRequest& request);
+  std::unique_ptr<SessionState> export_state(Session& s);
+  void import_state(Session& s, SessionState& state);
+
+  // Routing and delivery (fanout.cc, delivery.cc).
+  // Delivers `message` to every matching session; returns the number of deliveries.
+  std::size_t route(const Message& message);
+  void post_batch(std::uint32_t shard, const Message& message, const DeliveryBatch& batch);
+  void deliver_batch(const Message& message, const DeliveryBatch& batch);
+  void deliver(Session& s, OutboundMessage m);
+  void send_qos0(ClientConn& c, const OutboundMessage& m, SharedBytes shared_bytes);
+  bool send_inflight(Session& s, ClientConn& c, OutboundMessage m);
+  void pump_queue(Session& s);
+  void resume(Session& s);
+  SharedBytes encode_for(ClientConn& c, const OutboundMessage& m, std::uint16_t packet_id,
+                         bool dup);
+  bool can_receive(const Session& s) const;
+
+  // Retained messages and wills (retained.cc).
+  void store_retained(const Message& message);
+  void send_retained(Session& s, std::string_view filter, const SubscriptionRecord& sub);
+  void publish_will(Session& s);
+
+  // $SYS (sys_topics.cc).
+  void publish_sys();
+  void publish_sys_value(std::string_view topic, std::string_view value);
+
+  // Mailbox posting with retry (fanout.cc).
+  void post(std::uint32_t shard, const engine::MailboxMessage& message, bool droppable);
+  void retry_outbox();
+  void discard_outbox();
+
+  engine::Shard& shard_;
+  BrokerShared& shared_;
+  const BrokerConfig& config_;
+  BrokerStats& stats_;
+  const std::uint32_t self_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<ClientConn>> conns_;
+  std::unordered_map<std::uint32_t, std::unique_ptr<Session>> sessions_;
+  std::uint32_t next_handle_ = 1;
+  std::uint64_t assigned_ids_ = 0;
+
+  // Scratch reused by route() so matching allocates nothing once grown.
+  router::MatchResult match_;
+  router::DeliveryList merged_;
+  DeliveryBatch local_batch_;
+
+  struct PendingPost {
+    std::uint32_t shard;
+    engine::MailboxMessage message;
+  };
+  std::deque<PendingPost> outbox_;
+  BrokerTimer outbox_timer_{TimerKind::kOutbox, this};
+  BrokerTimer sys_timer_{TimerKind::kSys, this};
+  bool stopping_ = false;
+};
+
+}  // namespace rmq::broker

@@ -1,0 +1,49 @@
+// BrokerConfig: the MQTT-level settings of the broker (the engine has its own EngineConfig).
+// Filled in by broker/app from flags and the config file; defaults are what `ringmq --help` shows.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+
+namespace rmq::broker {
+
+using namespace std::chrono_literals;
+
+struct BrokerConfig {
+  // Largest packet accepted from a client (fixed header included); announced in CONNACK as
+  // Maximum Packet Size.
+  std::uint32_t max_packet_size = 1024 * 1024;
+  // Outgoing QoS 1/2 PUBLISH packets in flight per session (capped further by the client's
+  // Receive Maximum), and the Receive Maximum announced to 5.0 clients.
+  std::uint16_t max_inflight = 100;
+  // Per-session queue of messages waiting for delivery (offline, or inflight window full).
+  std::uint32_t max_queued_messages = 1000;
+  std::uint64_t max_queued_bytes = 64ull * 1024 * 1024;
+  // Bytes a connection may have waiting in its send queue before QoS 0 messages to it are dropped
+  // (slow subscriber), and the hard limit over which the connection is closed.
+  std::uint64_t send_budget_bytes = 4ull * 1024 * 1024;
+  std::uint64_t send_hard_limit_bytes = 64ull * 1024 * 1024;
+  // Retained store limits.
+  std::uint64_t retained_max_count = 1'000'000;
+  std::uint64_t retained_max_bytes = 1ull << 30;
+  // Largest Keep Alive accepted (seconds); 5.0 clients asking for more (or 0) get Server Keep
+  // Alive, 3.1.1 clients are refused. 0: no maximum.
+  std::uint16_t max_keepalive = 0;
+  // Topic Alias Maximum announced to 5.0 clients.
+  std::uint16_t topic_alias_maximum = 64;
+  // Session expiry of 3.1/3.1.1 clients connecting with Clean Session 0, seconds;
+  // 0xFFFFFFFF: never expires.
+  std::uint32_t v311_session_expiry = 0xFFFFFFFF;
+  // Seconds between $SYS updates; 0: no $SYS topics.
+  std::uint32_t sys_interval = 10;
+  // Time a new connection has to send CONNECT.
+  Duration connect_timeout = 10s;
+  // Topic filters clients may not subscribe to (exact, or matched by a wildcard entry).
+  std::vector<std::string> deny_subscribe;
+};
+
+}  // namespace rmq::broker

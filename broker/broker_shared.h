@@ -1,0 +1,68 @@
+// BrokerShared: what every shard's Broker shares: the configuration, the topic index, the retained
+// store, the client registry, the auth hooks and each shard's counters. Created before the engine
+// starts and destroyed after it stops. The index, the store and the registry state their own
+// concurrency protocols; everything else here is immutable after construction, except the
+// counters (single writer each).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "base/clock.h"
+#include "broker/access.h"
+#include "broker/broker_config.h"
+#include "broker/client_registry.h"
+#include "broker/stats.h"
+#include "router/retained_store.h"
+#include "router/topic_index.h"
+
+namespace rmq::broker {
+
+struct StatsTotals {
+  std::int64_t clients_connected = 0;
+  std::int64_t sessions = 0;
+  std::uint64_t connects = 0;
+  std::uint64_t messages_received = 0;
+  std::uint64_t messages_sent = 0;
+  std::uint64_t bytes_received = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t dropped = 0;
+};
+
+class BrokerShared {
+ public:
+  BrokerShared(const BrokerConfig& config, std::uint32_t shards, const Clock* clock = nullptr);
+  BrokerShared(const BrokerShared&) = delete;
+  BrokerShared& operator=(const BrokerShared&) = delete;
+
+  const BrokerConfig& config() const { return config_; }
+  std::uint32_t shard_count() const { return shard_count_; }
+  router::TopicIndex& index() { return index_; }
+  router::RetainedStore& retained() { return retained_; }
+  ClientRegistry& registry() { return registry_; }
+  const AccessControl& access() const { return *access_; }
+  const Authenticator& authenticator() const { return *auth_; }
+  void set_access(std::unique_ptr<AccessControl> access) { access_ = std::move(access); }
+  void set_authenticator(std::unique_ptr<Authenticator> auth) { auth_ = std::move(auth); }
+
+  BrokerStats& stats(std::uint32_t shard) { return *stats_[shard]; }
+  const BrokerStats& stats(std::uint32_t shard) const { return *stats_[shard]; }
+  StatsTotals totals() const;
+  MonoTime started_at() const { return started_at_; }
+  const Clock& clock() const { return *clock_; }
+
+ private:
+  const BrokerConfig config_;
+  const std::uint32_t shard_count_;
+  const Clock* clock_;
+  MonoTime started_at_;
+  router::TopicIndex index_;
+  router::RetainedStore retained_;
+  ClientRegistry registry_;
+  std::unique_ptr<AccessControl> access_;
+  std::unique_ptr<Authenticator> auth_;
+  std::vector<std::unique_ptr<BrokerStats>> stats_;
+};
+
+}  // namespace rmq::broker

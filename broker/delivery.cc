@@ -1,0 +1,164 @@
+// Delivering a message to the sessions of this shard (ARCHITECTURE.md section 3, step 7): QoS 0
+// copies that look alike are encoded once per wire layout and the same bytes are queued to every
+// such subscriber; QoS 1/2 copies get a packet identifier each, enter the session's inflight
+// window while it has room and wait in the session's queue otherwise.
+#include <algorithm>
+
+#include "broker/broker.h"
+#include "broker/outgoing.h"
+
+namespace rmq::broker {
+
+using codec::QoS;
+
+bool Broker::can_receive(const Session& s) const {
+  return s.conn != nullptr && s.conn->phase == ConnPhase::kConnected;
+}
+
+void Broker::deliver_batch(const Message& message, const DeliveryBatch& batch) {
+  const MonoTime now = shard_.now();
+  if (message.expired(now)) {
+    stats_.dropped_expired.add(batch.deliveries.size());
+    return;
+  }
+  // QoS 0 copies with nothing per connection in them: one encoding per [5.0?][RETAIN].
+  SharedBytes plain[2][2];
+  for (const router::Delivery& d : batch.deliveries) {
+    Session* s = find_session(d.session);
+    if (s == nullptr) continue;  // ended while the message was on its way
+    const QoS qos = std::min(message.qos(), d.max_qos);
+    const bool retain = d.retain_as_published && message.retain();
+    const std::span<const std::uint32_t> ids = batch.ids_of(d);
+    if (qos != QoS::kAtMostOnce) {
+      deliver(*s, OutboundMessage{message.share(), qos, retain, {ids.begin(), ids.end()}});
+      continue;
+    }
+    if (!can_receive(*s)) continue;  // QoS 0 is not kept for offline sessions
+    ClientConn& c = *s->conn;
+    const bool v5 = codec::is_v5(c.version);
+    if (v5 && (!ids.empty() || c.out_aliases.maximum() != 0)) {
+      send_qos0(c, OutboundMessage{message.share(), qos, retain, {ids.begin(), ids.end()}}, {});
+      continue;
+    }
+    SharedBytes& bytes = plain[v5 ? 1 : 0][retain ? 1 : 0];
+    if (bytes.empty()) {
+      PublishLayout layout;
+      layout.version = v5 ? codec::ProtocolVersion::kV5 : codec::ProtocolVersion::kV311;
+      layout.retain = retain;
+      bytes = encode_publish(message, layout, now, 0);
+      if (bytes.empty()) {
+        stats_.dropped_too_large.add();
+        continue;
+      }
+    }
+    send_qos0(c, OutboundMessage{}, bytes.share());
+  }
+}
+
+void Broker::deliver(Session& s, OutboundMessage m) {
+  if (m.qos == QoS::kAtMostOnce) {
+    if (can_receive(s)) send_qos0(*s.conn, m, {});
+    return;
+  }
+  if (can_receive(s) && s.queue.empty() && !s.inflight.full()) {
+    send_inflight(s, *s.conn, std::move(m));
+    return;
+  }
+  if (!s.queue.push(std::move(m))) stats_.dropped_queue_full.add();
+}
+
+// Sends a QoS 0 copy: `encoded` when the caller already has the bytes, else `m` encoded for `c`.
+// Dropped when the connection's send queue is over its budget (slow subscriber).
+void Broker::send_qos0(ClientConn& c, const OutboundMessage& m, SharedBytes encoded) {
+  if (shard_.queued_bytes(c.id) > config_.send_budget_bytes) {
+    stats_.dropped_qos0_slow.add();
+    return;
+  }
+  if (encoded.empty()) {
+    encoded = encode_for(c, m, 0, false);
+  } else if (c.maximum_packet_size != 0 && encoded.size() > c.maximum_packet_size) {
+    encoded.release();
+  }
+  if (encoded.empty()) {
+    stats_.dropped_too_large.add();
+    return;
+  }
+  if (send(c, std::move(encoded))) stats_.messages_sent.add();
+}
+
+// Sends a QoS 1/2 copy under a new packet identifier and keeps it inflight. A copy too large for
+// the client is dropped as if acknowledged [MQTT-3.1.2-25].
+bool Broker::send_inflight(Session& s, ClientConn& c, OutboundMessage m) {
+  const std::uint16_t id =
+      s.packet_ids.next([&](std::uint16_t v) { return s.inflight.contains(v); });
+  if (id == 0) return false;
+  SharedBytes bytes = encode_for(c, m, id, false);
+  if (bytes.empty()) {
+    stats_.dropped_too_large.add();
+    return true;
+  }
+  s.inflight.add(id, std::move(m));
+  if (send(c, std::move(bytes))) stats_.messages_sent.add();
+  return true;
+}
+
+void Broker::pump_queue(Session& s) {
+  const MonoTime now = shard_.now();
+  while (can_receive(s) && !s.queue.empty() && !s.inflight.full()) {
+    OutboundMessage m = s.queue.pop_front();
+    if (m.message.expired(now)) {
+      stats_.dropped_expired.add();
+      continue;
+    }
+    if (m.qos == QoS::kAtMostOnce) {
+      send_qos0(*s.conn, m, {});
+    } else if (!send_inflight(s, *s.conn, std::move(m))) {
+      break;
+    }
+  }
+}
+
+// After CONNACK on a resumed session: PUBLISH (DUP set) and PUBREL for every unacknowledged flow,
+// in their original order [MQTT-4.4.0-1], then what was queued.
+void Broker::resume(Session& s) {
+  if (!can_receive(s)) return;
+  ClientConn& c = *s.conn;
+  for (const std::uint16_t id : s.inflight.ids_in_send_order()) {
+    InflightEntry* entry = s.inflight.find(id);
+    if (entry->stage == InflightStage::kAwaitPubcomp) {
+      send(c, encode_ack(codec::PacketType::kPubrel, id, codec::ReasonCode::kSuccess, c.version));
+      continue;
+    }
+    SharedBytes bytes = encode_for(c, entry->message, id, /*dup=*/true);
+    if (bytes.empty()) {
+      stats_.dropped_too_large.add();
+      s.inflight.erase(id);
+      continue;
+    }
+    send(c, std::move(bytes));
+  }
+  pump_queue(s);
+}
+
+SharedBytes Broker::encode_for(ClientConn& c, const OutboundMessage& m, std::uint16_t packet_id,
+                               bool dup) {
+  PublishLayout layout;
+  layout.qos = m.qos;
+  layout.retain = m.retain;
+  layout.dup = dup;
+  layout.packet_id = packet_id;
+  if (!codec::is_v5(c.version)) {
+    layout.version = codec::ProtocolVersion::kV311;
+    return encode_publish(m.message, layout, shard_.now(), 0);
+  }
+  layout.version = codec::ProtocolVersion::kV5;
+  layout.subscription_ids = m.subscription_ids;
+  const OutboundAliases::Choice alias = c.out_aliases.choose(m.message.topic());
+  layout.topic_alias = alias.alias;
+  layout.omit_topic = alias.omit_topic;
+  SharedBytes bytes = encode_publish(m.message, layout, shard_.now(), c.maximum_packet_size);
+  if (!bytes.empty()) c.out_aliases.commit(m.message.topic(), alias);
+  return bytes;
+}
+
+}  // namespace rmq::broker

@@ -1,0 +1,90 @@
+// Routing a message: one match against the shared index, deliveries folded per session, local
+// sessions served directly and every other shard sent one mailbox message carrying the shared
+// message and that shard's deliveries (ARCHITECTURE.md section 3, steps 5-6).
+#include "broker/broker.h"
+
+namespace rmq::broker {
+namespace {
+
+void discard(const engine::MailboxMessage& message) {
+  SharedBytes::from_raw(message.bytes).release();
+  switch (static_cast<MailType>(message.type)) {
+    case MailType::kDeliver: delete static_cast<DeliveryBatch*>(message.ptr); break;
+    case MailType::kTakeoverRequest: delete static_cast<TakeoverRequest*>(message.ptr); break;
+    case MailType::kTakeoverReply: delete static_cast<SessionState*>(message.ptr); break;
+  }
+}
+
+}  // namespace
+
+std::size_t Broker::route(const Message& message) {
+  router::TopicIndex& index = shared_.index();
+  // A quiescent point before matching and offline after: the match result holds copies only, and
+  // an idle shard must not hold reclamation back.
+  index.quiescent(self_);
+  index.match(message.topic(), match_);
+  index.offline(self_);
+  if (match_.empty()) return 0;
+  const Publisher publisher = message.publisher();
+  std::optional<router::SessionKey> no_local_key;
+  if (publisher.known()) no_local_key = router::SessionKey{publisher.shard, publisher.session};
+  std::size_t deliveries = 0;
+  for (const router::ShardId shard : match_.shards()) {
+    merged_.clear();
+    router::merge_by_session(match_.for_shard(shard), merged_, no_local_key);
+    if (merged_.deliveries().empty()) continue;
+    local_batch_.clear();
+    for (router::Delivery d : merged_.deliveries()) {
+      const std::span<const std::uint32_t> ids = merged_.ids_of(d);
+      d.ids_begin = static_cast<std::uint32_t>(local_batch_.ids.size());
+      local_batch_.ids.insert(local_batch_.ids.end(), ids.begin(), ids.end());
+      local_batch_.deliveries.push_back(d);
+    }
+    deliveries += local_batch_.deliveries.size();
+    if (shard == self_) {
+      deliver_batch(message, local_batch_);
+    } else {
+      post_batch(shard, message, local_batch_);
+    }
+  }
+  return deliveries;
+}
+
+void Broker::post_batch(std::uint32_t shard, const Message& message, const DeliveryBatch& batch) {
+  engine::MailboxMessage mail;
+  mail.type = static_cast<std::uint16_t>(MailType::kDeliver);
+  mail.ptr = new DeliveryBatch(batch);
+  mail.bytes = message.share().take_bytes().into_raw();
+  post(shard, mail, /*droppable=*/message.qos() == codec::QoS::kAtMostOnce);
+}
+
+// Posts `message` to `shard`, in order behind anything still waiting. A full mailbox is
+// backpressure: a droppable message (QoS 0 fan-out) is dropped and counted, anything else waits
+// in the outbox and is retried from a timer.
+void Broker::post(std::uint32_t shard, const engine::MailboxMessage& message, bool droppable) {
+  if (outbox_.empty() || droppable) {
+    if (shard_.post(shard, message).ok()) return;
+    if (droppable) {
+      stats_.dropped_mailbox.add();
+      discard(message);
+      return;
+    }
+  }
+  outbox_.push_back(PendingPost{shard, message});
+  if (!outbox_timer_.armed()) shard_.arm_timer(outbox_timer_, std::chrono::milliseconds(1));
+}
+
+void Broker::retry_outbox() {
+  while (!outbox_.empty()) {
+    if (!shard_.post(outbox_.front().shard, outbox_.front().message).ok()) break;
+    outbox_.pop_front();
+  }
+  if (!outbox_.empty()) shard_.arm_timer(outbox_timer_, std::chrono::milliseconds(1));
+}
+
+void Broker::discard_outbox() {
+  for (const PendingPost& pending : outbox_) discard(pending.message);
+  outbox_.clear();
+}
+
+}  // namespace rmq::broker

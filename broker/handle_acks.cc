@@ -1,0 +1,45 @@
+// PUBACK, PUBREC, PUBREL and PUBCOMP from a client (MQTT 5.0 3.4 - 3.7, 4.3): the outgoing
+// flows' state machine lives in InflightWindow; the incoming QoS 2 flow in InboundQos2.
+#include "broker/broker.h"
+#include "broker/outgoing.h"
+
+namespace rmq::broker {
+
+using codec::PacketType;
+using codec::ReasonCode;
+
+void Broker::handle_puback(ClientConn& c, const codec::AckView& p) {
+  Session& s = *c.session;
+  if (s.inflight.on_puback(p.packet_id) == AckAction::kCompleted) pump_queue(s);
+}
+
+void Broker::handle_pubrec(ClientConn& c, const codec::AckView& p) {
+  Session& s = *c.session;
+  const bool failed = codec::is_v5(c.version) && static_cast<std::uint8_t>(p.reason_code) >= 0x80;
+  switch (s.inflight.on_pubrec(p.packet_id, failed)) {
+    case AckAction::kSendPubrel:
+      send(c, encode_ack(PacketType::kPubrel, p.packet_id, ReasonCode::kSuccess, c.version));
+      break;
+    case AckAction::kNotFound:
+      send(c, encode_ack(PacketType::kPubrel, p.packet_id, ReasonCode::kPacketIdentifierNotFound,
+                         c.version));
+      break;
+    case AckAction::kCompleted: pump_queue(s); break;
+    case AckAction::kWrongStage: break;
+  }
+}
+
+void Broker::handle_pubrel(ClientConn& c, const codec::AckView& p) {
+  Session& s = *c.session;
+  const bool known = s.inbound_qos2.remove(p.packet_id);
+  send(c,
+       encode_ack(PacketType::kPubcomp, p.packet_id,
+                  known ? ReasonCode::kSuccess : ReasonCode::kPacketIdentifierNotFound, c.version));
+}
+
+void Broker::handle_pubcomp(ClientConn& c, const codec::AckView& p) {
+  Session& s = *c.session;
+  if (s.inflight.on_pubcomp(p.packet_id) == AckAction::kCompleted) pump_queue(s);
+}
+
+}  // namespace rmq::broker

@@ -1,0 +1,194 @@
+// CONNECT (MQTT 5.0 3.1, 3.1.1 3.1): authentication, client identifier and keep alive rules,
+// the client's limits, the will, and the session: a new one, or the previous owner's handed over
+// through its shard's mailbox (takeover.cc) before CONNACK is sent.
+#include <algorithm>
+#include <cstdio>
+
+#include "base/log.h"
+#include "broker/broker.h"
+#include "broker/outgoing.h"
+
+namespace rmq::broker {
+
+using codec::PropertyId;
+
+namespace {
+
+BrokerError error_for(AuthVerdict verdict) {
+  switch (verdict) {
+    case AuthVerdict::kBadCredentials: return BrokerError::kBadCredentials;
+    case AuthVerdict::kBadMethod: return BrokerError::kBadAuthenticationMethod;
+    case AuthVerdict::kNotAuthorized:
+    case AuthVerdict::kAccept: break;
+  }
+  return BrokerError::kNotAuthorized;
+}
+
+}  // namespace
+
+void Broker::handle_connect(ClientConn& c, const codec::ConnectView& p) {
+  if (c.phase != ConnPhase::kAwaitConnect) {
+    fail(c, BrokerError::kSecondConnect);
+    return;
+  }
+  c.version = p.version;
+  if (!check_connect(c, p)) return;
+  take_client_limits(c, p);
+
+  const std::uint64_t generation = shared_.registry().next_generation();
+  Session& s = create_session(c.client_id, generation);
+  s.expiry_interval = c.session_expiry;
+  if (p.will) {
+    MessageFields f;
+    f.topic = p.will->topic;
+    f.payload = p.will->payload;
+    f.qos = p.will->qos;
+    f.retain = p.will->retain;
+    f.properties = codec::is_v5(c.version) ? &p.will->properties : nullptr;
+    f.received_at = shard_.now();
+    f.publisher = Publisher{self_, s.handle};
+    const std::uint32_t delay =
+        codec::is_v5(c.version) ? p.will->properties.will_delay_interval : 0;
+    s.will = WillMessage{Message::create(f), delay};
+  }
+  c.session = &s;
+  s.conn = &c;
+  c.phase = ConnPhase::kAwaitSession;
+  open_session(c);
+}
+
+bool Broker::check_connect(ClientConn& c, const codec::ConnectView& p) {
+  Credentials credentials;
+  credentials.client_id = p.client_id;
+  credentials.username = p.username;
+  credentials.password = p.password;
+  if (codec::is_v5(p.version)) {
+    credentials.method = p.properties.authentication_method;
+    credentials.data = p.properties.authentication_data;
+  }
+  const AuthVerdict verdict = shared_.authenticator().authenticate(credentials);
+  if (verdict != AuthVerdict::kAccept) {
+    fail(c, error_for(verdict));
+    return false;
+  }
+  if (p.client_id.empty()) {
+    // A server-assigned identifier only for a session that ends with the connection
+    // [MQTT-3.1.3-7], [MQTT-3.1.3-8]; 3.1 requires an identifier.
+    if (!p.clean_start || p.version == codec::ProtocolVersion::kV31) {
+      fail(c, BrokerError::kClientIdRejected);
+      return false;
+    }
+    char id[48];
+    std::snprintf(id, sizeof(id), "ringmq-%u-%llu", self_,
+                  static_cast<unsigned long long>(++assigned_ids_));
+    c.client_id = id;
+    c.assigned_id = true;
+  } else {
+    c.client_id.assign(p.client_id);
+  }
+  c.keep_alive = p.keep_alive;
+  if (config_.max_keepalive != 0 && (p.keep_alive == 0 || p.keep_alive > config_.max_keepalive)) {
+    // 5.0: the server's value wins (Server Keep Alive) [MQTT-3.2.2-21]; 3.1.1 cannot be told.
+    if (!codec::is_v5(p.version)) {
+      fail(c, BrokerError::kKeepAliveRejected);
+      return false;
+    }
+    c.keep_alive = config_.max_keepalive;
+    c.server_keep_alive = true;
+  }
+  if (p.username) c.username.assign(*p.username);
+  return true;
+}
+
+void Broker::take_client_limits(ClientConn& c, const codec::ConnectView& p) {
+  c.clean_start = p.clean_start;
+  if (!codec::is_v5(p.version)) {
+    c.session_expiry = p.clean_start ? 0 : config_.v311_session_expiry;
+    return;
+  }
+  const codec::Properties& props = p.properties;
+  c.session_expiry = props.session_expiry_interval;
+  c.receive_maximum = props.receive_maximum;
+  c.maximum_packet_size = props.maximum_packet_size;
+  c.out_aliases = OutboundAliases(props.topic_alias_maximum);
+  c.in_aliases = InboundAliases(config_.topic_alias_maximum);
+  c.auth_method.assign(props.authentication_method);
+}
+
+// Claims the client identifier. With no previous owner the session is new and CONNACK goes out
+// now; otherwise the previous owner's shard is asked to close its connection and hand the session
+// over, and finish_connect runs when it answers.
+void Broker::open_session(ClientConn& c) {
+  Session& s = *c.session;
+  const std::optional<RegistryEntry> previous =
+      shared_.registry().claim(c.client_id, RegistryEntry{self_, s.handle, s.generation});
+  if (!previous) {
+    s.phase = SessionPhase::kActive;
+    finish_connect(c, false);
+    return;
+  }
+  auto request = std::make_unique<TakeoverRequest>();
+  request->client_id = c.client_id;
+  request->old_session = previous->session;
+  request->old_generation = previous->generation;
+  request->new_shard = self_;
+  request->new_session = s.handle;
+  request->new_generation = s.generation;
+  request->wants_state = !c.clean_start;
+  engine::MailboxMessage message;
+  message.type = static_cast<std::uint16_t>(MailType::kTakeoverRequest);
+  message.ptr = request.release();
+  post(previous->shard, message, /*droppable=*/false);
+}
+
+void Broker::finish_connect(ClientConn& c, bool session_present) {
+  Session& s = *c.session;
+  c.phase = ConnPhase::kConnected;
+  c.connacked = true;
+  s.inflight.set_capacity(std::min<std::uint16_t>(c.receive_maximum, config_.max_inflight));
+  send_connack(c, session_present);
+  stats_.connects.add();
+  stats_.clients_connected.add(1);
+  if (c.keep_alive != 0) {
+    shard_.arm_timer(c.timer, std::chrono::milliseconds(std::uint64_t{c.keep_alive} * 1500));
+  } else {
+    shard_.cancel_timer(c.timer);
+  }
+  RMQ_LOG_INFO(
+      "connect client=%s addr=%s proto=%s shard=%u clean_start=%d session_present=%d "
+      "keepalive=%u",
+      c.client_id.c_str(), c.address.c_str(), version_name(c.version), self_, c.clean_start ? 1 : 0,
+      session_present ? 1 : 0, c.keep_alive);
+  resume(s);
+  if (c.phase == ConnPhase::kConnected) replay_held(c);
+}
+
+void Broker::send_connack(ClientConn& c, bool session_present) {
+  codec::ConnackView ack;
+  ack.session_present = session_present;
+  ack.reason_code = 0;
+  if (codec::is_v5(c.version)) {
+    codec::Properties& props = ack.properties;
+    props.receive_maximum = config_.max_inflight;
+    props.mark(PropertyId::kReceiveMaximum);
+    props.maximum_packet_size = config_.max_packet_size;
+    props.mark(PropertyId::kMaximumPacketSize);
+    props.topic_alias_maximum = config_.topic_alias_maximum;
+    if (config_.topic_alias_maximum > 0) props.mark(PropertyId::kTopicAliasMaximum);
+    props.mark(PropertyId::kRetainAvailable);
+    props.mark(PropertyId::kWildcardSubscriptionAvailable);
+    props.mark(PropertyId::kSubscriptionIdentifierAvailable);
+    props.mark(PropertyId::kSharedSubscriptionAvailable);
+    if (c.assigned_id) {
+      props.assigned_client_identifier = c.client_id;
+      props.mark(PropertyId::kAssignedClientIdentifier);
+    }
+    if (c.server_keep_alive) {
+      props.server_keep_alive = c.keep_alive;
+      props.mark(PropertyId::kServerKeepAlive);
+    }
+  }
+  send(c, encode_connack(ack, c.version));
+}
+
+}  // namespace rmq::broker

@@ -1,0 +1,25 @@
+// DISCONNECT from a client (MQTT 5.0 3.14): the will is dropped on reason 0x00 and kept for any
+// other (0x04 asks for it) [MQTT-3.14.4-3]; a 5.0 client may change its Session Expiry Interval,
+// but not from 0 to non-zero [MQTT-3.14.2-2].
+#include "broker/broker.h"
+
+namespace rmq::broker {
+
+void Broker::handle_disconnect(ClientConn& c, const codec::DisconnectView& p) {
+  Session& s = *c.session;
+  if (codec::is_v5(c.version)) {
+    if (p.properties.has(codec::PropertyId::kSessionExpiryInterval)) {
+      if (c.session_expiry == 0 && p.properties.session_expiry_interval != 0) {
+        fail(c, BrokerError::kSessionExpiryAfterZero);
+        return;
+      }
+      s.expiry_interval = p.properties.session_expiry_interval;
+    }
+    c.send_will = p.reason_code != codec::ReasonCode::kSuccess;
+  } else {
+    c.send_will = false;
+  }
+  close(c, c.send_will ? "client DISCONNECT with will" : "client DISCONNECT");
+}
+
+}  // namespace rmq::broker

@@ -1,0 +1,65 @@
+// PUBLISH from a client (MQTT 5.0 3.3, 4.3): topic alias, QoS 2 duplicate detection, ACL,
+// retained store, routing, then PUBACK / PUBREC with a reason code.
+#include "broker/broker.h"
+#include "broker/outgoing.h"
+
+namespace rmq::broker {
+
+using codec::QoS;
+using codec::ReasonCode;
+
+void Broker::handle_publish(ClientConn& c, const codec::PublishView& p) {
+  stats_.messages_received.add();
+  Session& s = *c.session;
+  const bool v5 = codec::is_v5(c.version);
+  std::string_view topic = p.topic;
+  if (v5) {
+    if (!p.properties.subscription_identifiers.empty()) {
+      fail(c, BrokerError::kSubscriptionIdFromClient);
+      return;
+    }
+    if (p.properties.has(codec::PropertyId::kTopicAlias)) {
+      const AliasError e = c.in_aliases.resolve(p.properties.topic_alias, p.topic, &topic);
+      if (e != AliasError::kNone) {
+        fail(c, e == AliasError::kInvalid ? BrokerError::kTopicAliasInvalid
+                                          : BrokerError::kTopicAliasUnknown);
+        return;
+      }
+    }
+  }
+  if (p.qos == QoS::kExactlyOnce) {
+    if (s.inbound_qos2.contains(p.packet_id)) {
+      // A retransmission of a message already delivered: acknowledge, do not deliver again.
+      send(c, encode_ack(codec::PacketType::kPubrec, p.packet_id, ReasonCode::kSuccess, c.version));
+      return;
+    }
+    if (v5 && s.inbound_qos2.size() >= config_.max_inflight) {
+      fail(c, BrokerError::kReceiveMaximumExceeded);
+      return;
+    }
+  }
+  ReasonCode reason = ReasonCode::kSuccess;
+  if (shared_.access().can_publish(ClientInfo{c.client_id, c.username}, topic)) {
+    MessageFields fields;
+    fields.topic = topic;
+    fields.payload = p.payload;
+    fields.qos = p.qos;
+    fields.retain = p.retain;
+    fields.properties = v5 ? &p.properties : nullptr;
+    fields.received_at = shard_.now();
+    fields.publisher = Publisher{self_, s.handle};
+    const Message message = Message::create(fields);
+    if (p.retain) store_retained(message);
+    if (route(message) == 0) reason = ReasonCode::kNoMatchingSubscribers;
+  } else {
+    reason = ReasonCode::kNotAuthorized;
+  }
+  if (p.qos == QoS::kAtLeastOnce) {
+    send(c, encode_ack(codec::PacketType::kPuback, p.packet_id, reason, c.version));
+  } else if (p.qos == QoS::kExactlyOnce) {
+    if (static_cast<std::uint8_t>(reason) < 0x80) s.inbound_qos2.add(p.packet_id);
+    send(c, encode_ack(codec::PacketType::kPubrec, p.packet_id, reason, c.version));
+  }
+}
+
+}  // namespace rmq::broker

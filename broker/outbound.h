@@ -1,0 +1,28 @@
+// OutboundMessage: a message owed to one subscriber, with the QoS, RETAIN flag and subscription
+// identifiers of that subscriber's copy. Held in a session's inflight window and queue; safe to
+// move to another shard (the Message is shared by reference count).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "broker/message.h"
+#include "codec/types.h"
+
+namespace rmq::broker {
+
+struct OutboundMessage {
+  Message message;
+  codec::QoS qos = codec::QoS::kAtMostOnce;  // min(published QoS, granted QoS)
+  bool retain = false;                       // the RETAIN flag this copy carries
+  std::vector<std::uint32_t> subscription_ids;
+
+  // What this entry counts against a session's queued-bytes limit.
+  std::size_t bytes() const {
+    return message.size_bytes() + subscription_ids.size() * sizeof(std::uint32_t);
+  }
+  OutboundMessage share() const { return {message.share(), qos, retain, subscription_ids}; }
+};
+
+}  // namespace rmq::broker

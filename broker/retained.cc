@@ -1,0 +1,63 @@
+// Retained messages (MQTT 5.0 3.3.1.3) and wills (3.1.2.5): both enter the normal publish path.
+#include <vector>
+
+#include "broker/broker.h"
+#include "router/retained_message.h"
+
+namespace rmq::broker {
+
+// Stores (or, with an empty payload, deletes [MQTT-3.3.1-6]) the retained message of a topic.
+void Broker::store_retained(const Message& message) {
+  router::RetainedFields fields;
+  fields.topic = message.topic();
+  fields.payload = message.payload();
+  fields.qos = message.qos();
+  fields.properties = message.encoded_properties();
+  fields.stored_at = message.received_at();
+  fields.expiry_interval_s = message.expiry_interval();
+  (void)shared_.retained().set(router::RetainedMessage::create(fields));
+}
+
+// The retained messages matching a new subscription, with RETAIN set [MQTT-3.3.1-8].
+void Broker::send_retained(Session& s, std::string_view filter, const SubscriptionRecord& sub) {
+  std::vector<router::RetainedPtr> found;
+  if (!shared_.retained().lookup(filter, shard_.now(), found).ok()) return;
+  for (const router::RetainedPtr& r : found) {
+    MessageFields fields;
+    fields.topic = r->topic();
+    fields.payload = r->payload();
+    fields.qos = r->qos();
+    fields.retain = true;
+    fields.encoded_properties = r->properties();
+    fields.received_at = r->stored_at();
+    OutboundMessage m;
+    m.message = Message::create(fields);
+    m.qos = std::min(r->qos(), sub.options.max_qos);
+    m.retain = true;
+    if (sub.id != 0) m.subscription_ids.push_back(sub.id);
+    deliver(s, std::move(m));
+  }
+}
+
+// Publishes the session's will now. Its Message Expiry Interval counts from now (3.1.3.2.4).
+void Broker::publish_will(Session& s) {
+  if (!s.will) return;
+  const Message& will = s.will->message;
+  MessageFields fields;
+  fields.topic = will.topic();
+  fields.payload = will.payload();
+  fields.qos = will.qos();
+  fields.retain = will.retain();
+  fields.encoded_properties = will.encoded_properties();
+  fields.received_at = shard_.now();
+  fields.publisher = will.publisher();
+  const Message message = Message::create(fields);
+  s.will.reset();
+  s.will_pending = false;
+  shard_.cancel_timer(s.will_timer);
+  stats_.wills_published.add();
+  if (message.retain()) store_retained(message);
+  route(message);
+}
+
+}  // namespace rmq::broker

@@ -1,0 +1,79 @@
+// Session lifecycle on one shard: creation, losing the connection (will and expiry), and the end
+// of a session (its subscriptions leave the index and its client identifier is released).
+#include <algorithm>
+#include <chrono>
+
+#include "base/log.h"
+#include "broker/broker.h"
+
+namespace rmq::broker {
+
+Session& Broker::create_session(const std::string& client_id, std::uint64_t generation) {
+  std::uint32_t handle = next_handle_;
+  while (handle == 0 || sessions_.count(handle) != 0) ++handle;
+  next_handle_ = handle + 1;
+  QueueLimits limits;
+  limits.max_messages = config_.max_queued_messages;
+  limits.max_bytes = config_.max_queued_bytes;
+  auto session = std::make_unique<Session>(handle, generation, client_id, limits);
+  Session& s = *session;
+  sessions_.emplace(handle, std::move(session));
+  stats_.sessions.add(1);
+  return s;
+}
+
+Session* Broker::find_session(std::uint32_t handle) {
+  auto it = sessions_.find(handle);
+  return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+// The session's connection is gone, by either side. The will goes out now, or after its delay,
+// or when the session ends, whichever comes first [MQTT-3.1.3-9]; a session with expiry 0 ends
+// now, one with a finite expiry is timed.
+void Broker::connection_lost(Session& s) {
+  RMQ_DCHECK(s.conn == nullptr && s.phase == SessionPhase::kActive);
+  if (s.will) {
+    if (s.will->delay_s == 0 || s.expiry_interval == 0) {
+      publish_will(s);
+    } else {
+      s.will_pending = true;
+      shard_.arm_timer(s.will_timer, std::chrono::seconds(s.will->delay_s));
+    }
+  }
+  if (s.expiry_interval == 0) {
+    end_session(s);
+    return;
+  }
+  if (s.expiry_interval != kNeverExpires) {
+    shard_.arm_timer(s.expiry_timer, std::chrono::seconds(s.expiry_interval));
+  }
+}
+
+void Broker::end_session(Session& s) {
+  if (s.will_pending && s.will) publish_will(s);
+  drop_subscriptions(s);
+  shared_.registry().release(s.client_id, s.generation);
+  stats_.sessions.sub(1);
+  sessions_.erase(s.handle);  // destroys `s`; its timers cancel themselves
+}
+
+void Broker::on_session_timer(Session& s, TimerKind kind) {
+  if (kind == TimerKind::kWillDelay) {
+    if (s.will_pending && s.conn == nullptr) publish_will(s);
+    return;
+  }
+  if (s.conn == nullptr && s.phase == SessionPhase::kActive) {
+    RMQ_LOG_DEBUG("session %s expired", s.client_id.c_str());
+    end_session(s);
+  }
+}
+
+void Broker::drop_subscriptions(Session& s) {
+  const router::SessionKey key{self_, s.handle};
+  for (const auto& [filter, record] : s.subscriptions) {
+    (void)shared_.index().unsubscribe(filter, key);
+  }
+  s.subscriptions.clear();
+}
+
+}  // namespace rmq::broker

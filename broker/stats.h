@@ -1,0 +1,29 @@
+// BrokerStats: one shard's MQTT counters. Written by that shard's thread only; any thread may
+// read them ($SYS, tests). Summed over shards by BrokerShared::totals().
+#pragma once
+
+#include "base/counter.h"
+
+namespace rmq::broker {
+
+struct BrokerStats {
+  Gauge clients_connected;     // connections past CONNACK
+  Gauge sessions;              // sessions owned by this shard, online or not
+  Counter connects;            // CONNACKs with success
+  Counter connects_refused;    // CONNACKs with an error
+  Counter messages_received;   // PUBLISH packets from clients
+  Counter messages_sent;       // PUBLISH packets queued to clients
+  Counter bytes_received;      // bytes of complete packets from clients
+  Counter bytes_sent;          // bytes of packets queued to clients
+  Counter dropped_qos0_slow;   // QoS 0 dropped: send queue over the budget
+  Counter dropped_queue_full;  // dropped: session queue over its limits
+  Counter dropped_too_large;   // dropped: over the receiver's Maximum Packet Size
+  Counter dropped_expired;     // dropped: Message Expiry Interval passed
+  Counter dropped_mailbox;     // QoS 0 fan-out batches dropped: destination mailbox full
+  Counter wills_published;
+  Counter takeovers;
+  Counter slow_disconnects;  // connections closed over the send hard limit
+  Counter protocol_errors;   // connections closed for a decode or protocol error
+};
+
+}  // namespace rmq::broker

@@ -1,0 +1,178 @@
+// The broker driven by mosquitto_pub and mosquitto_sub: connect and disconnect, publish and
+// subscribe at QoS 0/1/2 with every mix of MQTT 3.1.1 and 5.0 on the two ends, retained
+// messages, $SYS, signals, and the binary's command line.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <string>
+#include <tuple>
+
+#include "broker_process.h"
+
+namespace rmq::itest {
+namespace {
+
+std::string proto(bool v5) { return v5 ? "mqttv5" : "mqttv311"; }
+
+// mosquitto_sub in the background, printing "retain qos topic payload" per message; returns once
+// its SUBACK arrived.
+std::unique_ptr<Command> subscribe(const BrokerProcess& broker, const std::string& topic, int qos,
+                                   bool v5, int count, std::vector<std::string> extra = {}) {
+  // stdbuf: mosquitto_sub's debug lines are otherwise block-buffered into the file.
+  std::vector<std::string> argv = {"stdbuf",
+                                   "-oL",
+                                   "mosquitto_sub",
+                                   "-p",
+                                   broker.port_text(),
+                                   "-t",
+                                   topic,
+                                   "-q",
+                                   std::to_string(qos),
+                                   "-V",
+                                   proto(v5),
+                                   "-C",
+                                   std::to_string(count),
+                                   "-W",
+                                   "10",
+                                   "-d",
+                                   "-F",
+                                   "%r %q %t %p"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  auto command = std::make_unique<Command>(argv);
+  EXPECT_TRUE(command->wait_for_output("received SUBACK")) << command->output();
+  return command;
+}
+
+std::pair<int, std::string> publish(const BrokerProcess& broker, const std::string& topic,
+                                    const std::string& payload, int qos, bool v5,
+                                    std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv = {"mosquitto_pub", "-p", broker.port_text(),  "-t", topic,    "-m",
+                                   payload,         "-q", std::to_string(qos), "-V", proto(v5)};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return run(argv);
+}
+
+TEST(MosquittoTools, ConnectPublishDisconnectAndStopOnSigterm) {
+  BrokerProcess broker;
+  ASSERT_TRUE(broker.running());
+  const auto [code, output] = publish(broker, "hello", "world", 0, false, {"-i", "pub-1"});
+  EXPECT_EQ(code, 0) << output;
+  EXPECT_TRUE(broker.wait_for_log("connect client=pub-1 addr=127.0.0.1:"));
+  EXPECT_TRUE(broker.wait_for_log("proto=3.1.1 shard=0"));
+  EXPECT_TRUE(broker.wait_for_log("disconnect client=pub-1 addr=127.0.0.1:"));
+  EXPECT_TRUE(broker.wait_for_log("reason=client DISCONNECT"));
+  EXPECT_EQ(broker.stop(SIGTERM), 0);
+}
+
+// (QoS, subscriber speaks 5.0, publisher speaks 5.0)
+class MosquittoPubSub : public ::testing::TestWithParam<std::tuple<int, bool, bool>> {};
+
+TEST_P(MosquittoPubSub, DeliversAtTheGrantedQos) {
+  const auto [qos, sub_v5, pub_v5] = GetParam();
+  BrokerProcess broker({}, 2);
+  ASSERT_TRUE(broker.running());
+  auto sub = subscribe(broker, "a/+/c", qos, sub_v5, 2);
+  EXPECT_EQ(publish(broker, "a/b/c", "first", qos, pub_v5).first, 0);
+  EXPECT_EQ(publish(broker, "a/x/c", "second", qos, pub_v5).first, 0);
+  EXPECT_EQ(sub->wait(), 0);
+  const std::string out = sub->output();
+  const std::string q = std::to_string(qos);
+  EXPECT_NE(out.find("0 " + q + " a/b/c first"), std::string::npos) << out;
+  EXPECT_NE(out.find("0 " + q + " a/x/c second"), std::string::npos) << out;
+  EXPECT_EQ(broker.stop(SIGINT), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(QosAndVersions, MosquittoPubSub,
+                         ::testing::Combine(::testing::Values(0, 1, 2), ::testing::Bool(),
+                                            ::testing::Bool()));
+
+TEST(MosquittoTools, SubscriberGetsTheMinimumOfPublishAndSubscribeQos) {
+  BrokerProcess broker;
+  auto sub = subscribe(broker, "t", 1, true, 1);
+  EXPECT_EQ(publish(broker, "t", "m", 2, true).first, 0);
+  EXPECT_EQ(sub->wait(), 0);
+  EXPECT_NE(sub->output().find("0 1 t m"), std::string::npos) << sub->output();
+}
+
+TEST(MosquittoTools, RetainedMessageReachesLaterSubscribersWithRetainSet) {
+  BrokerProcess broker;
+  EXPECT_EQ(publish(broker, "r/1", "kept", 1, false, {"-r"}).first, 0);
+  auto sub = subscribe(broker, "r/#", 1, true, 1);
+  EXPECT_EQ(sub->wait(), 0);
+  EXPECT_NE(sub->output().find("1 1 r/1 kept"), std::string::npos) << sub->output();
+  // An empty retained payload deletes it.
+  EXPECT_EQ(publish(broker, "r/1", "", 1, false, {"-r"}).first, 0);
+  auto none = subscribe(broker, "r/#", 1, true, 1, {"-W", "1"});
+  none->wait();
+  EXPECT_EQ(none->output().find("r/1 kept"), std::string::npos) << none->output();
+}
+
+TEST(MosquittoTools, SysTopics) {
+  BrokerProcess broker({"--sys-interval", "1"});
+  auto sub = subscribe(broker, "$SYS/broker/#", 0, false, 12);
+  EXPECT_EQ(sub->wait(), 0);
+  const std::string out = sub->output();
+  for (const char* topic :
+       {"$SYS/broker/uptime", "$SYS/broker/version ringmq", "$SYS/broker/clients/connected",
+        "$SYS/broker/messages/received", "$SYS/broker/bytes/sent",
+        "$SYS/broker/subscriptions/count", "$SYS/broker/retained messages/count",
+        "$SYS/broker/publish/messages/dropped"}) {
+    EXPECT_NE(out.find(topic), std::string::npos) << topic << "\n" << out;
+  }
+  // '#' does not match $SYS topics [MQTT-4.7.2-1].
+  auto all = subscribe(broker, "#", 0, false, 1, {"-W", "2"});
+  all->wait();
+  EXPECT_EQ(all->output().find("$SYS"), std::string::npos) << all->output();
+}
+
+TEST(MosquittoTools, SysClientsConnectedCountsClients) {
+  BrokerProcess broker({"--sys-interval", "1"});
+  auto idle = subscribe(broker, "idle", 0, false, 1, {"-W", "20"});
+  auto sub = subscribe(broker, "$SYS/broker/clients/connected", 0, false, 1, {"-R"});
+  EXPECT_EQ(sub->wait(), 0);
+  EXPECT_NE(sub->output().find("$SYS/broker/clients/connected 2"), std::string::npos)
+      << sub->output();
+}
+
+TEST(MosquittoTools, ShutdownSendsServerShuttingDownToV5Clients) {
+  BrokerProcess broker;
+  auto sub = subscribe(broker, "t", 0, true, 1);
+  EXPECT_EQ(broker.stop(SIGINT), 0);
+  sub->wait();
+  EXPECT_NE(sub->output().find("DISCONNECT (139)"), std::string::npos) << sub->output();
+}
+
+TEST(MosquittoTools, DenySubscribe) {
+  BrokerProcess broker({"--deny-subscribe", "test/nosubscribe"});
+  Command sub({"stdbuf", "-oL", "mosquitto_sub", "-p", broker.port_text(), "-t", "test/nosubscribe",
+               "-q", "1", "-d", "-W", "2", "-V", "mqttv5"});
+  EXPECT_TRUE(sub.wait_for_output("received SUBACK")) << sub.output();
+  sub.wait();
+  EXPECT_NE(sub.output().find("Subscribed (mid: 1): 135"), std::string::npos) << sub.output();
+}
+
+TEST(RingmqBinary, HelpAndBadFlags) {
+  auto [code, out] = run({broker_binary(), "--help"});
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("--max-keepalive"), std::string::npos);
+  std::tie(code, out) = run({broker_binary(), "--threads", "many"});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("--threads"), std::string::npos) << out;
+  EXPECT_EQ(out.find('\n'), out.size() - 1) << out;  // one line
+  std::tie(code, out) = run({broker_binary(), "--listen", "example.com:1883"});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("--listen"), std::string::npos) << out;
+}
+
+TEST(RingmqBinary, ListensOnIpv6AndSeveralAddresses) {
+  const std::uint16_t second = pick_free_port();
+  BrokerProcess broker({"--listen", "[::1]:" + std::to_string(second)});
+  ASSERT_TRUE(broker.running());
+  if (broker.log().find("cannot start") != std::string::npos) GTEST_SKIP() << "no IPv6 loopback";
+  const auto [code, out] =
+      run({"mosquitto_pub", "-h", "::1", "-p", std::to_string(second), "-t", "t", "-m", "x"});
+  EXPECT_EQ(code, 0) << out;
+}
+
+}  // namespace
+}  // namespace rmq::itest
