@@ -17,9 +17,9 @@
 //   map sees the slot contents as of the rebuild, which are retired no earlier than the old map.
 //   Rebuilding costs O(stripe size) once per O(stripe size) removals: amortised O(1).
 // - TBB initialises a bucket lazily, allocating a node, on the first operation that touches it,
-//   find() included. Writers initialise every bucket themselves (all of a new map's before it is
-//   published, and the new ones whenever an insert grows the table), so readers' finds do not
-//   allocate, except in the short window between a growth and its initialisation.
+//   find() included. Writers initialise every bucket themselves: all of a new map's before it is
+//   published, and, before an insert would make TBB double the table, the buckets of the doubled
+//   table before doubling it. So readers' finds never allocate.
 //
 // Traits provide: Key (owned), KeyView, Slot, Hash and Equal (both transparent over Key and
 // KeyView), `static Key make_key(const KeyView&)`, `static std::uint64_t hash(const KeyView&)`,
@@ -180,11 +180,12 @@ class SlotTable {
       stripe.primed = prime_buckets(*map, 0);
       stripe.map.store(map, std::memory_order_release);
     }
+    grow_before_insert(stripe, *map);
     auto [it, inserted] =
         map->emplace(std::piecewise_construct, std::forward_as_tuple(Traits::make_key(key)),
                      std::forward_as_tuple());
     RMQ_DCHECK(inserted);
-    if (map->unsafe_bucket_count() > stripe.primed) {
+    if (map->unsafe_bucket_count() > stripe.primed) {  // not expected: TBB grew the table itself
       stripe.primed = prime_buckets(*map, stripe.primed);
     }
     count(stripe.dead, +1);  // a new slot is empty until fn() fills it
@@ -196,6 +197,17 @@ class SlotTable {
     const std::size_t buckets = map.unsafe_bucket_count();
     for (std::size_t b = from; b < buckets; ++b) static_cast<void>(map.unsafe_begin(b));
     return buckets;
+  }
+
+  // When one more element would make TBB double the bucket count (its test, in its arithmetic),
+  // initialises the buckets of the doubled table first, then doubles it.
+  static void grow_before_insert(Stripe& stripe, Map& map) {
+    const std::size_t buckets = map.unsafe_bucket_count();
+    if (float(map.size() + 1) / float(buckets) <= map.max_load_factor()) return;
+    for (std::size_t b = buckets; b < 2 * buckets; ++b) static_cast<void>(map.unsafe_begin(b));
+    map.rehash(2 * buckets);
+    stripe.primed = map.unsafe_bucket_count();
+    RMQ_DCHECK(stripe.primed == 2 * buckets);
   }
 
   static bool should_rebuild(const Stripe& stripe) {
