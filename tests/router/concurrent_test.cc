@@ -58,6 +58,23 @@ void writer(TopicIndex& index, std::uint32_t seed, std::atomic<int>& done) {
   done.fetch_add(1);
 }
 
+std::string distinct_filter(int i) {
+  return (i % 2 ? "perm/d" : "perm/a/d") + std::to_string(i) + (i % 3 ? "" : "/+");
+}
+
+// Slides a window of 200 live filters over 4,000 distinct ones: tables grow (bucket doubling),
+// fill with tombstones and are rebuilt, trie nodes are created and unlinked, while readers match.
+void distinct_writer(TopicIndex& index, std::atomic<int>& done) {
+  constexpr int kPool = 4000, kWindow = 200;
+  for (int i = 0; i < kWriterOps / 2; ++i) {
+    const int n = i % kPool;
+    const int old = (i + kPool - kWindow) % kPool;
+    EXPECT_TRUE(index.subscribe(distinct_filter(n), sub(n % kShards, 10 + n % 20)).ok());
+    EXPECT_TRUE(index.unsubscribe(distinct_filter(old), {old % kShards, 10u + old % 20}).ok());
+  }
+  done.fetch_add(1);
+}
+
 // Checks one match; returns false (after recording a failure) when an invariant breaks.
 // `min_shared`: shared groups that exist for the whole test and match the topic.
 bool check(const MatchResult& r, SessionHandle must_have, int min_shared) {
@@ -102,7 +119,7 @@ TEST(Concurrent, SubscribeUnsubscribeAndMatchAtOnce) {
   ASSERT_TRUE(index.subscribe("perm/+/x", sub(1, kPermanentWildcard)).ok());
   ASSERT_TRUE(index.subscribe("$share/pg/perm/#", sub(0, kPermanentShared)).ok());
 
-  constexpr int kWriters = 2;
+  constexpr int kWriters = 3;
   std::atomic<int> writers_done{0};
   std::atomic<long> matches{0};
   std::vector<std::thread> threads;
@@ -110,14 +127,18 @@ TEST(Concurrent, SubscribeUnsubscribeAndMatchAtOnce) {
     threads.emplace_back(reader, std::ref(index), id, std::cref(writers_done), kWriters,
                          std::ref(matches));
   }
-  for (int w = 0; w < kWriters; ++w) {
+  for (int w = 0; w < 2; ++w) {
     threads.emplace_back(writer, std::ref(index), 1234u + w, std::ref(writers_done));
   }
+  threads.emplace_back(distinct_writer, std::ref(index), std::ref(writers_done));
   for (std::thread& t : threads) t.join();
   EXPECT_GT(matches.load(), 0);
   RecordProperty("matches", std::to_string(matches.load()));
 
   // Quiet now: the permanent subscriptions are intact, the churned ones can all be removed.
+  for (int i = 0; i < 4000; ++i) {
+    ASSERT_TRUE(index.unsubscribe(distinct_filter(i), {i % kShards, 10u + i % 20}).ok());
+  }
   for (const char* filter : kChurnFilters) {
     for (SessionHandle s = 10; s < 30; ++s) {
       for (ShardId shard = 0; shard < kShards; ++shard) {
