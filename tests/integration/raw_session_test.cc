@@ -1,0 +1,236 @@
+// Session behaviour checked on the wire with raw sockets: keep alive timeout, exactly-once QoS 2
+// inbound, retransmission on resume, the client's Receive Maximum, and topic aliases both ways.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+
+#include "itest_util.h"
+#include "raw_client.h"
+
+namespace rmq::itest {
+namespace {
+
+using codec::PacketType;
+using codec::ProtocolVersion;
+using codec::QoS;
+constexpr auto kV5 = ProtocolVersion::kV5;
+constexpr auto kV311 = ProtocolVersion::kV311;
+
+class KeepAlive : public ::testing::TestWithParam<ProtocolVersion> {};
+
+TEST_P(KeepAlive, SilentClientIsClosedAfterOneAndAHalfIntervals) {
+  BrokerProcess broker;
+  auto watcher = connect_client(broker, MosqConfig{.id = "w"});
+  watcher->subscribe("will", 0);
+  RawClient raw(broker.port(), GetParam());
+  codec::ConnectView c;
+  c.client_id = "sleepy";
+  c.keep_alive = 1;
+  codec::WillView will;
+  will.topic = "will";
+  c.will = will;
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(raw.handshake(c));
+  ASSERT_TRUE(raw.closed(4s));
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, 1400ms);
+  EXPECT_LE(took, 3000ms);
+  if (GetParam() == kV5) {
+    ASSERT_TRUE(raw.last());
+    EXPECT_EQ(raw.last()->disconnect().reason_code, codec::ReasonCode::kKeepAliveTimeout);
+  } else {
+    EXPECT_FALSE(raw.last());
+  }
+  EXPECT_TRUE(watcher->receive().has_value());  // the will fires on a keep alive timeout
+  EXPECT_TRUE(broker.wait_for_log("reason=keep alive timeout"));
+}
+
+TEST_P(KeepAlive, PingreqKeepsTheConnectionOpen) {
+  BrokerProcess broker;
+  RawClient raw(broker.port(), GetParam());
+  ASSERT_TRUE(raw.connect("pinger", true, 1));
+  for (int i = 0; i < 4; ++i) {
+    std::this_thread::sleep_for(600ms);
+    ASSERT_TRUE(raw.send({0xc0, 0x00}));
+    const auto pong = raw.read();
+    ASSERT_TRUE(pong);
+    EXPECT_EQ(pong->type(), PacketType::kPingresp);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, KeepAlive, ::testing::Values(kV311, kV5));
+
+class RawQos : public ::testing::TestWithParam<ProtocolVersion> {};
+
+TEST_P(RawQos, RetransmittedQos2PublishIsDeliveredOnce) {
+  BrokerProcess broker;
+  auto sub = connect_client(broker, MosqConfig{.id = "sub"});
+  sub->subscribe("once", 2);
+  RawClient raw(broker.port(), GetParam());
+  ASSERT_TRUE(raw.connect("pub"));
+  raw.send(publish_bytes("once", "a", QoS::kExactlyOnce, 7, GetParam()));
+  auto rec = raw.read();
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->type(), PacketType::kPubrec);
+  raw.send(publish_bytes("once", "a", QoS::kExactlyOnce, 7, GetParam(), /*dup=*/true));
+  rec = raw.read();
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->type(), PacketType::kPubrec);
+  EXPECT_EQ(rec->ack().packet_id, 7);
+  raw.send(ack_bytes(PacketType::kPubrel, 7, GetParam()));
+  const auto comp = raw.read();
+  ASSERT_TRUE(comp);
+  EXPECT_EQ(comp->type(), PacketType::kPubcomp);
+  // After PUBREL the identifier is free: the same id carries a new message.
+  raw.send(publish_bytes("once", "b", QoS::kExactlyOnce, 7, GetParam()));
+  ASSERT_TRUE(raw.read());
+  const auto first = sub->receive();
+  const auto second = sub->receive();
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->payload, "a");
+  EXPECT_EQ(second->payload, "b");
+  EXPECT_TRUE(sub->quiet());
+}
+
+TEST_P(RawQos, UnacknowledgedPublishAndPubrelAreResentOnResume) {
+  const ProtocolVersion v = GetParam();
+  BrokerProcess broker;
+  codec::Properties props;
+  if (v == kV5) {
+    props.session_expiry_interval = 60;
+    props.mark(codec::PropertyId::kSessionExpiryInterval);
+  }
+  auto raw = std::make_unique<RawClient>(broker.port(), v);
+  ASSERT_TRUE(raw->connect("resumer", false, 60, props));
+  ASSERT_TRUE(raw->subscribe("r/#", QoS::kExactlyOnce));
+  auto pub = connect_client(broker, MosqConfig{.id = "pub"});
+  ASSERT_TRUE(pub->publish("r/1", "one", 1));
+  ASSERT_TRUE(pub->publish("r/2", "two", 2));
+  const auto p1 = raw->read();
+  const auto p2 = raw->read();
+  ASSERT_TRUE(p1 && p2);
+  EXPECT_FALSE(p1->publish().dup);
+  const std::uint16_t id1 = p1->publish().packet_id;
+  const std::uint16_t id2 = p2->publish().packet_id;
+  raw->send(ack_bytes(PacketType::kPubrec, id2, v));  // QoS 2 half done; QoS 1 not acked
+  const auto rel = raw->read();
+  ASSERT_TRUE(rel);
+  EXPECT_EQ(rel->type(), PacketType::kPubrel);
+  raw.reset();  // gone without PUBACK and PUBCOMP
+
+  RawClient again(broker.port(), v);
+  codec::ConnectView c;
+  c.client_id = "resumer";
+  c.clean_start = false;
+  c.properties = props;
+  const auto connack = again.handshake(c);
+  ASSERT_TRUE(connack);
+  EXPECT_TRUE(connack->connack().session_present);
+  const auto resent = again.read();
+  ASSERT_TRUE(resent);
+  ASSERT_EQ(resent->type(), PacketType::kPublish);
+  EXPECT_TRUE(resent->publish().dup);
+  EXPECT_EQ(resent->publish().packet_id, id1);
+  EXPECT_EQ(payload_of(resent->publish()), "one");
+  const auto rel_again = again.read();
+  ASSERT_TRUE(rel_again);
+  EXPECT_EQ(rel_again->type(), PacketType::kPubrel);
+  EXPECT_EQ(rel_again->ack().packet_id, id2);
+  again.send(ack_bytes(PacketType::kPuback, id1, v));
+  again.send(ack_bytes(PacketType::kPubcomp, id2, v));
+  EXPECT_FALSE(again.read(300ms));
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, RawQos, ::testing::Values(kV311, kV5));
+
+TEST(RawV5, ClientReceiveMaximumBoundsInflight) {
+  BrokerProcess broker;
+  RawClient raw(broker.port(), kV5);
+  codec::Properties props;
+  props.receive_maximum = 2;
+  props.mark(codec::PropertyId::kReceiveMaximum);
+  ASSERT_TRUE(raw.connect("slow", true, 60, props));
+  ASSERT_TRUE(raw.subscribe("rm", QoS::kAtLeastOnce));
+  auto pub = connect_client(broker, MosqConfig{.id = "pub"});
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(pub->publish("rm", std::to_string(i), 1));
+  const auto a = raw.read();
+  const auto b = raw.read();
+  ASSERT_TRUE(a && b);
+  EXPECT_FALSE(raw.read(300ms)) << "a third PUBLISH while two are unacknowledged";
+  raw.send(ack_bytes(PacketType::kPuback, a->publish().packet_id, kV5));
+  const auto c = raw.read();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(payload_of(c->publish()), "2");
+  EXPECT_FALSE(raw.read(300ms));
+}
+
+TEST(RawV5, OutboundTopicAliases) {
+  BrokerProcess broker;
+  RawClient raw(broker.port(), kV5);
+  codec::Properties props;
+  props.topic_alias_maximum = 2;
+  props.mark(codec::PropertyId::kTopicAliasMaximum);
+  ASSERT_TRUE(raw.connect("aliased", true, 60, props));
+  ASSERT_TRUE(raw.subscribe("al/#", QoS::kAtMostOnce));
+  auto pub = connect_client(broker, MosqConfig{.id = "pub"});
+  struct Want {
+    const char* sent;
+    const char* topic;
+    std::uint16_t alias;
+  };
+  const Want wants[] = {{"al/a", "al/a", 1}, {"al/a", "", 1}, {"al/b", "al/b", 2},
+                        {"al/c", "al/c", 0}, {"al/b", "", 2}, {"al/c", "al/c", 0}};
+  for (const Want& w : wants) ASSERT_TRUE(pub->publish(w.sent, w.sent, 0));
+  for (const Want& w : wants) {
+    const auto p = raw.read();
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->publish().topic, w.topic);
+    EXPECT_EQ(p->publish().properties.topic_alias, w.alias);
+    EXPECT_EQ(payload_of(p->publish()), w.sent);
+  }
+}
+
+TEST(RawV5, InboundTopicAlias) {
+  BrokerProcess broker;
+  auto sub = connect_client(broker, MosqConfig{.id = "sub"});
+  sub->subscribe("in/#", 0);
+  RawClient raw(broker.port(), kV5);
+  ASSERT_TRUE(raw.connect("aliaser"));
+  codec::PublishView p;
+  p.topic = "in/x";
+  p.properties.topic_alias = 3;
+  p.properties.mark(codec::PropertyId::kTopicAlias);
+  const std::string payload = "x";
+  p.payload = {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()};
+  raw.send(publish_bytes(p, kV5));
+  p.topic = "";
+  raw.send(publish_bytes(p, kV5));
+  for (int i = 0; i < 2; ++i) {
+    const auto m = sub->receive();
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->topic, "in/x");
+  }
+}
+
+TEST(RawV5, ConnackAnnouncesTheServersLimits) {
+  BrokerProcess broker({"--max-inflight", "33", "--max-packet-size", "4096"});
+  RawClient raw(broker.port(), kV5);
+  codec::ConnectView c;
+  c.client_id = "";
+  const auto connack = raw.handshake(c);
+  ASSERT_TRUE(connack);
+  const codec::Properties& p = connack->connack().properties;
+  EXPECT_EQ(p.receive_maximum, 33);
+  EXPECT_EQ(p.maximum_packet_size, 4096u);
+  EXPECT_GT(p.topic_alias_maximum, 0);
+  EXPECT_TRUE(p.has(codec::PropertyId::kRetainAvailable));
+  EXPECT_EQ(p.wildcard_subscription_available, 1);
+  EXPECT_EQ(p.subscription_identifier_available, 1);
+  EXPECT_EQ(p.shared_subscription_available, 1);
+  EXPECT_FALSE(p.has(codec::PropertyId::kMaximumQoS));  // QoS 2 is supported
+  EXPECT_FALSE(p.assigned_client_identifier.empty());
+}
+
+}  // namespace
+}  // namespace rmq::itest
