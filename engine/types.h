@@ -8,9 +8,11 @@
 #include <functional>
 #include <string>
 
+#include "base/shard_id.h"
+
 namespace rmq::engine {
 
-using ShardId = std::uint32_t;
+using ::rmq::ShardId;
 
 inline constexpr std::uint32_t kMaxShards = 1u << 10;
 inline constexpr std::uint32_t kMaxSlotsPerShard = 1u << 22;

@@ -7,13 +7,12 @@
 #include <type_traits>
 #include <utility>
 
+#include "base/shard_id.h"
 #include "codec/packets.h"
 
 namespace rmq::router {
 
-// The engine's shard number (the same integer as engine::ShardId; the router may not include the
-// engine, so it names the type itself).
-using ShardId = std::uint32_t;
+using ::rmq::ShardId;
 // A registered reader of the shared index: a shard uses its ShardId (see TopicIndexConfig).
 using ReaderId = std::uint32_t;
 // A session slot or handle chosen by the broker; meaningful only together with its shard.
