@@ -53,6 +53,9 @@ void Broker::apply(ClientConn& c, const codec::ErrorOutcome& outcome, const char
       connack.reason_code = outcome.code;
       send(c, encode_connack(connack, outcome.connack_version));
       stats_.connects_refused.add();
+      RMQ_LOG_INFO("connect refused client=%s addr=%s proto=%s shard=%u code=0x%02x reason=%s",
+                   c.client_id.c_str(), c.address.c_str(), version_name(outcome.connack_version),
+                   self_, outcome.code, reason);
       break;
     }
     case codec::ErrorAction::kDisconnectThenClose:
@@ -104,8 +107,8 @@ void Broker::on_connection_timer(ClientConn& c) {
 
 void Broker::log_disconnect(const ClientConn& c, engine::CloseReason reason) const {
   const char* why = c.close_reason != nullptr ? c.close_reason : engine::to_string(reason);
-  if (c.client_id.empty() && !c.connacked) {
-    RMQ_LOG_DEBUG("connection %s closed before CONNECT: %s", c.address.c_str(), why);
+  if (!c.connacked) {  // refused CONNECTs were logged when refused
+    RMQ_LOG_DEBUG("connection %s closed without a session: %s", c.address.c_str(), why);
     return;
   }
   RMQ_LOG_INFO("disconnect client=%s addr=%s proto=%s shard=%u reason=%s", c.client_id.c_str(),

@@ -134,6 +134,13 @@ void add_flags(CLI::App& app, Raw& raw, Options& o) {
   app.add_option("--max-queued-bytes", b.max_queued_bytes,
                  "Bytes queued per session while offline or over the inflight limit; 0 = no limit")
       ->capture_default_str();
+  app.add_option("--send-queue-soft-limit", b.send_budget_bytes,
+                 "Bytes waiting to be sent to one client above which QoS 0 messages to it are "
+                 "dropped (counted)")
+      ->capture_default_str();
+  app.add_option("--send-queue-hard-limit", b.send_hard_limit_bytes,
+                 "Bytes waiting to be sent to one client above which it is disconnected")
+      ->capture_default_str();
   app.add_option("--retained-max-count", b.retained_max_count,
                  "Retained messages kept; new topics over it are refused")
       ->capture_default_str();
@@ -173,6 +180,11 @@ bool finish(const Raw& raw, Options& o, std::string* error) {
       return false;
     }
     o.engine.listen.push_back(address);
+  }
+  if (o.broker.send_hard_limit_bytes != 0 &&
+      o.broker.send_hard_limit_bytes < o.broker.send_budget_bytes) {
+    *error = "--send-queue-hard-limit: must not be below --send-queue-soft-limit";
+    return false;
   }
   o.engine.shards = raw.threads == 0 ? online_cpus() : raw.threads;
   o.broker.max_inflight = static_cast<std::uint16_t>(raw.max_inflight);

@@ -52,7 +52,11 @@ TEST(Options, Flags) {
                                "--deny-subscribe",
                                "b",
                                "--max-connections",
-                               "14"});
+                               "14",
+                               "--send-queue-soft-limit",
+                               "15",
+                               "--send-queue-hard-limit",
+                               "16"});
   ASSERT_EQ(r.exit_code, -1) << r.output;
   const Options& o = r.options;
   ASSERT_EQ(o.engine.listen.size(), 2u);
@@ -70,15 +74,18 @@ TEST(Options, Flags) {
   EXPECT_EQ(o.broker.sys_interval, 13u);
   EXPECT_EQ(o.log_level, LogLevel::kWarn);
   EXPECT_EQ(o.broker.deny_subscribe, (std::vector<std::string>{"a/#", "b"}));
+  EXPECT_EQ(o.broker.send_budget_bytes, 15u);
+  EXPECT_EQ(o.broker.send_hard_limit_bytes, 16u);
 }
 
 TEST(Options, HelpExitsZeroAndDescribesEveryFlag) {
   const ParseResult r = parse({"--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* flag : {"--listen", "--threads", "--max-connections", "--max-packet-size",
-                           "--max-inflight", "--max-queued-messages", "--max-queued-bytes",
-                           "--retained-max-count", "--retained-max-bytes", "--max-keepalive",
-                           "--sys-interval", "--log-level", "--deny-subscribe", "--config"}) {
+  for (const char* flag :
+       {"--listen", "--threads", "--max-connections", "--max-packet-size", "--max-inflight",
+        "--max-queued-messages", "--max-queued-bytes", "--retained-max-count",
+        "--retained-max-bytes", "--max-keepalive", "--sys-interval", "--log-level",
+        "--deny-subscribe", "--config", "--send-queue-soft-limit", "--send-queue-hard-limit"}) {
     EXPECT_NE(r.output.find(flag), std::string::npos) << flag;
   }
 }
@@ -90,10 +97,16 @@ struct BadCase {
 
 TEST(Options, BadFlagsExitTwoWithOneLineNamingTheKey) {
   const BadCase cases[] = {
-      {{"--threads", "abc"}, "--threads"},         {{"--threads", "5000"}, "--threads"},
-      {{"--max-inflight", "0"}, "--max-inflight"}, {{"--listen", "localhost:1883"}, "--listen"},
-      {{"--listen", "1.2.3.4:99999"}, "--listen"}, {{"--listen", "::1:1883"}, "--listen"},
-      {{"--log-level", "loud"}, "--log-level"},    {{"--no-such-flag"}, "--no-such-flag"},
+      {{"--threads", "abc"}, "--threads"},
+      {{"--threads", "5000"}, "--threads"},
+      {{"--max-inflight", "0"}, "--max-inflight"},
+      {{"--listen", "localhost:1883"}, "--listen"},
+      {{"--listen", "1.2.3.4:99999"}, "--listen"},
+      {{"--listen", "::1:1883"}, "--listen"},
+      {{"--log-level", "loud"}, "--log-level"},
+      {{"--no-such-flag"}, "--no-such-flag"},
+      {{"--send-queue-soft-limit", "100", "--send-queue-hard-limit", "10"},
+       "--send-queue-hard-limit"},
   };
   for (const BadCase& c : cases) {
     const ParseResult r = parse(c.args);

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -118,8 +119,13 @@ bool BrokerProcess::start(const std::vector<std::string>& extra_args, int thread
   return false;
 }
 
+// Every test ends with an orderly shutdown: a broker that crashed, hung or (under the sanitizers)
+// leaked fails the test that ran it.
 BrokerProcess::~BrokerProcess() {
-  if (pid_ > 0) stop(SIGKILL);
+  if (pid_ > 0) {
+    const int code = stop(SIGTERM);
+    if (code != 0) ADD_FAILURE() << "ringmq exited with " << code << "; its log:\n" << log();
+  }
   std::remove(log_path_.c_str());
 }
 

@@ -244,6 +244,30 @@ TEST_P(PersistentSession, CleanStartDiscardsTheSession) {
 
 INSTANTIATE_TEST_SUITE_P(Versions, PersistentSession, ::testing::Bool());
 
+TEST(PersistentSession, OfflineQueueIsBoundedAndOverflowCounted) {
+  BrokerProcess broker({"--max-queued-messages", "3", "--sys-interval", "1"});
+  MosqConfig config{.id = "bounded", .clean = false};
+  auto sub = connect_client(broker, config);
+  sub->subscribe("b/#", 1);
+  sub->disconnect();
+  auto pub = connect_client(broker, MosqConfig{.id = "pub"});
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(pub->publish("b/" + std::to_string(i), "m", 1));
+  auto back = connect_client(broker, config);
+  for (int i = 0; i < 3; ++i) {
+    const auto m = back->receive();
+    ASSERT_TRUE(m) << i;
+    EXPECT_EQ(m->topic, "b/" + std::to_string(i));  // the oldest are kept
+  }
+  EXPECT_TRUE(back->quiet());
+  back->subscribe("$SYS/broker/publish/messages/dropped", 0);
+  bool counted = false;
+  for (int i = 0; i < 3 && !counted; ++i) {
+    const auto m = back->receive(2s);
+    counted = m && m->payload == "2";
+  }
+  EXPECT_TRUE(counted);
+}
+
 TEST(PersistentSessionV5, ExpiresAfterItsInterval) {
   BrokerProcess broker;
   MosqConfig config{.id = "short", .v5 = true, .clean = false, .session_expiry = 1};

@@ -151,6 +151,39 @@ TEST(MosquittoTools, DenySubscribe) {
   EXPECT_NE(sub.output().find("Subscribed (mid: 1): 135"), std::string::npos) << sub.output();
 }
 
+TEST(MosquittoTools, Mqtt31Client) {
+  BrokerProcess broker;
+  auto sub = subscribe(broker, "v31", 1, false, 1, {"-V", "mqttv31", "-i", "old-sub"});
+  const auto [code, out] = run({"mosquitto_pub", "-p", broker.port_text(), "-V", "mqttv31", "-i",
+                                "old-pub", "-t", "v31", "-m", "hi", "-q", "1"});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(sub->wait(), 0);
+  EXPECT_NE(sub->output().find("0 1 v31 hi"), std::string::npos) << sub->output();
+  EXPECT_TRUE(broker.wait_for_log("client=old-pub addr=127.0.0.1"));
+  EXPECT_TRUE(broker.wait_for_log("proto=3.1 shard"));
+}
+
+TEST(MosquittoTools, RetainedMaxCountRefusesNewTopics) {
+  // $SYS topics are retained messages too: off, so that only these count.
+  BrokerProcess broker({"--retained-max-count", "2", "--sys-interval", "0"});
+  for (const char* topic : {"keep/1", "keep/2", "keep/3"}) {
+    EXPECT_EQ(publish(broker, topic, "r", 0, false, {"-r"}).first, 0);
+  }
+  auto sub = subscribe(broker, "keep/#", 0, false, 3, {"-W", "1"});
+  sub->wait();
+  const std::string out = sub->output();
+  EXPECT_NE(out.find("keep/1 r"), std::string::npos) << out;
+  EXPECT_NE(out.find("keep/2 r"), std::string::npos) << out;
+  EXPECT_EQ(out.find("keep/3 r"), std::string::npos) << out;
+}
+
+TEST(MosquittoTools, MaxConnections) {
+  BrokerProcess broker({"--max-connections", "1"});
+  auto holder = subscribe(broker, "hold", 0, false, 1, {"-W", "10"});
+  const auto [code, out] = publish(broker, "t", "x", 0, false);
+  EXPECT_NE(code, 0) << out;
+}
+
 TEST(RingmqBinary, HelpAndBadFlags) {
   auto [code, out] = run({broker_binary(), "--help"});
   EXPECT_EQ(code, 0);

@@ -24,8 +24,12 @@ Bytes encode_with(std::size_t size, EncodeFn&& encode) {
 
 }  // namespace
 
-RawClient::RawClient(std::uint16_t port, codec::ProtocolVersion version) : version_(version) {
+RawClient::RawClient(std::uint16_t port, codec::ProtocolVersion version, int receive_buffer)
+    : version_(version) {
   fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (receive_buffer > 0) {
+    setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);

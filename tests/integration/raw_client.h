@@ -28,7 +28,9 @@ struct RawPacket {
 
 class RawClient {
  public:
-  RawClient(std::uint16_t port, codec::ProtocolVersion version);
+  // `receive_buffer`: SO_RCVBUF set before connecting (0: the kernel's default), to make a slow
+  // reader.
+  RawClient(std::uint16_t port, codec::ProtocolVersion version, int receive_buffer = 0);
   ~RawClient();
   RawClient(const RawClient&) = delete;
   RawClient& operator=(const RawClient&) = delete;

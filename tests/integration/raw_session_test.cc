@@ -232,5 +232,24 @@ TEST(RawV5, ConnackAnnouncesTheServersLimits) {
   EXPECT_FALSE(p.assigned_client_identifier.empty());
 }
 
+TEST(SlowSubscriber, Qos0IsDroppedAndCountedOthersKeepWorking) {
+  BrokerProcess broker({"--send-queue-soft-limit", "65536", "--sys-interval", "1"});
+  RawClient slow(broker.port(), kV311, 4096);
+  ASSERT_TRUE(slow.connect("slow"));
+  ASSERT_TRUE(slow.subscribe("flood", QoS::kAtMostOnce));  // and never reads again
+  auto pub = connect_client(broker, MosqConfig{.id = "pub"});
+  const std::string payload(8192, 'x');
+  for (int i = 0; i < 3000; ++i) ASSERT_TRUE(pub->publish("flood", payload, 0));
+  auto other = connect_client(broker, MosqConfig{.id = "other"});
+  ASSERT_EQ(other->subscribe("$SYS/broker/publish/messages/dropped", 0), std::vector<int>{0});
+  bool counted = false;
+  for (int i = 0; i < 4 && !counted; ++i) {
+    const auto m = other->receive(2s);
+    counted = m && m->payload != "0";
+  }
+  EXPECT_TRUE(counted) << "no QoS 0 drop counted";
+  ASSERT_TRUE(pub->publish("$SYS-free/check", "x", 1));  // the broker still answers
+}
+
 }  // namespace
 }  // namespace rmq::itest
