@@ -152,6 +152,10 @@ void add_flags(CLI::App& app, Raw& raw, Options& o) {
                  "Server Keep Alive, 3.1.1 clients are refused; 0 = no maximum")
       ->check(CLI::Range(0u, 65535u))
       ->capture_default_str();
+  app.add_option("--v311-session-expiry", b.v311_session_expiry,
+                 "Seconds a 3.1/3.1.1 session with Clean Session 0 outlives its connection; "
+                 "4294967295 = never expires")
+      ->capture_default_str();
   app.add_option("--sys-interval", b.sys_interval,
                  "Seconds between $SYS/broker/... updates; 0 = no $SYS topics")
       ->capture_default_str();

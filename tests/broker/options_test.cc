@@ -56,7 +56,9 @@ TEST(Options, Flags) {
                                "--send-queue-soft-limit",
                                "15",
                                "--send-queue-hard-limit",
-                               "16"});
+                               "16",
+                               "--v311-session-expiry",
+                               "17"});
   ASSERT_EQ(r.exit_code, -1) << r.output;
   const Options& o = r.options;
   ASSERT_EQ(o.engine.listen.size(), 2u);
@@ -76,6 +78,7 @@ TEST(Options, Flags) {
   EXPECT_EQ(o.broker.deny_subscribe, (std::vector<std::string>{"a/#", "b"}));
   EXPECT_EQ(o.broker.send_budget_bytes, 15u);
   EXPECT_EQ(o.broker.send_hard_limit_bytes, 16u);
+  EXPECT_EQ(o.broker.v311_session_expiry, 17u);
 }
 
 TEST(Options, HelpExitsZeroAndDescribesEveryFlag) {

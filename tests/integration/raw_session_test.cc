@@ -232,6 +232,53 @@ TEST(RawV5, ConnackAnnouncesTheServersLimits) {
   EXPECT_FALSE(p.assigned_client_identifier.empty());
 }
 
+TEST(RawV5, DisconnectCanShortenTheSessionExpiry) {
+  BrokerProcess broker;
+  codec::Properties props;
+  props.session_expiry_interval = 60;
+  props.mark(codec::PropertyId::kSessionExpiryInterval);
+  {
+    RawClient raw(broker.port(), kV5);
+    ASSERT_TRUE(raw.connect("shortened", false, 60, props));
+    ASSERT_TRUE(raw.subscribe("t", QoS::kAtLeastOnce));
+    // DISCONNECT, reason 0, Session Expiry Interval 0: the session ends now.
+    raw.send({0xe0, 0x07, 0x00, 0x05, 0x11, 0x00, 0x00, 0x00, 0x00});
+    ASSERT_TRUE(raw.closed());
+  }
+  RawClient again(broker.port(), kV5);
+  codec::ConnectView c;
+  c.client_id = "shortened";
+  c.clean_start = false;
+  c.properties = props;
+  const auto connack = again.handshake(c);
+  ASSERT_TRUE(connack);
+  EXPECT_FALSE(connack->connack().session_present);
+}
+
+TEST(Raw311, SessionExpiryFlagForCleanSessionZero) {
+  BrokerProcess broker({"--v311-session-expiry", "1"});
+  {
+    RawClient raw(broker.port(), kV311);
+    ASSERT_TRUE(raw.connect("old", false));
+    raw.send({0xe0, 0x00});
+    ASSERT_TRUE(raw.closed());
+  }
+  RawClient soon(broker.port(), kV311);
+  codec::ConnectView c;
+  c.client_id = "old";
+  c.clean_start = false;
+  auto connack = soon.handshake(c);
+  ASSERT_TRUE(connack);
+  EXPECT_TRUE(connack->connack().session_present);  // within the second
+  soon.send({0xe0, 0x00});
+  ASSERT_TRUE(soon.closed());
+  std::this_thread::sleep_for(1500ms);
+  RawClient late(broker.port(), kV311);
+  connack = late.handshake(c);
+  ASSERT_TRUE(connack);
+  EXPECT_FALSE(connack->connack().session_present);
+}
+
 TEST(SlowSubscriber, Qos0IsDroppedAndCountedOthersKeepWorking) {
   BrokerProcess broker({"--send-queue-soft-limit", "65536", "--sys-interval", "1"});
   RawClient slow(broker.port(), kV311, 4096);
