@@ -97,8 +97,13 @@ MaybeError decode_connack(Body body, ProtocolVersion version, ConnackView* out) 
   const std::uint8_t flags = r.u8();
   out->reason_code = r.u8();
   if (!r.ok()) return malformed("3.2.2", "CONNACK variable header truncated");
-  if ((flags & 0xFE) != 0) return malformed("MQTT-3.2.2-1", "CONNACK reserved flags set");
-  out->session_present = (flags & 0x01) != 0;
+  if (version == ProtocolVersion::kV31) {
+    // 3.1 has no Session Present flag: the first byte is reserved and not used (3.1 section 3.2).
+    out->session_present = false;
+  } else {
+    if ((flags & 0xFE) != 0) return malformed("MQTT-3.2.2-1", "CONNACK reserved flags set");
+    out->session_present = (flags & 0x01) != 0;
+  }
   if (is_v5(version)) {
     if (!reason_code_allowed(P::kConnack, out->reason_code)) {
       return protocol_error("MQTT-3.2.2-8", "reason code not allowed in CONNACK");

@@ -117,7 +117,12 @@ class WildcardTrie {
 
   std::size_t node_count() const { return nodes_.load(std::memory_order_relaxed); }  // linked
   SlotTableStats edge_stats() const { return edges_.stats(); }
-  void compact() { edges_.compact(); }
+  // Rebuilds edge stripes that hold tombstones. Takes the writers' mutex: writers look edges up
+  // without the stripe lock, so a rebuild must not retire a map a writer is walking.
+  void compact() {
+    std::lock_guard lock(mutex_);
+    edges_.compact();
+  }
 
  private:
   detail::TrieNode* child_of(const detail::TrieNode* node, std::string_view level) const;
