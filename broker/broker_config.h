@@ -25,7 +25,7 @@ struct BrokerConfig {
   std::uint64_t max_queued_bytes = 64ull * 1024 * 1024;
   // Bytes a connection may have waiting in its send queue before QoS 0 messages to it are dropped
   // (slow subscriber), and the hard limit over which the connection is closed.
-  std::uint64_t send_budget_bytes = 4ull * 1024 * 1024;
+  std::uint64_t send_budget_bytes = 16ull * 1024 * 1024;
   std::uint64_t send_hard_limit_bytes = 64ull * 1024 * 1024;
   // Retained store limits.
   std::uint64_t retained_max_count = 1'000'000;
