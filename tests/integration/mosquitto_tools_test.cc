@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cstdio>
+#include <fstream>
 #include <string>
 #include <tuple>
 
@@ -195,6 +197,21 @@ TEST(RingmqBinary, HelpAndBadFlags) {
   std::tie(code, out) = run({broker_binary(), "--listen", "example.com:1883"});
   EXPECT_EQ(code, 2);
   EXPECT_NE(out.find("--listen"), std::string::npos) << out;
+}
+
+TEST(RingmqBinary, ConfigFile) {
+  const std::string path = "/tmp/ringmq-itest-" + std::to_string(pick_free_port()) + ".conf";
+  {
+    std::ofstream conf(path);
+    conf << "# test configuration\nthreads = 2\ndeny-subscribe = secret/#\nsys-interval = 0\n";
+  }
+  BrokerProcess broker({"--config", path});  // also passes --threads 1, which wins
+  ASSERT_TRUE(broker.running());
+  EXPECT_TRUE(broker.wait_for_log("with 1 threads"));
+  Command sub({"stdbuf", "-oL", "mosquitto_sub", "-p", broker.port_text(), "-t", "secret/x", "-d",
+               "-W", "1", "-V", "mqttv5"});
+  EXPECT_TRUE(sub.wait_for_output("Subscribed (mid: 1): 135")) << sub.output();
+  std::remove(path.c_str());
 }
 
 TEST(RingmqBinary, ListensOnIpv6AndSeveralAddresses) {

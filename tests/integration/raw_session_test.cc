@@ -279,6 +279,43 @@ TEST(Raw311, SessionExpiryFlagForCleanSessionZero) {
   EXPECT_FALSE(connack->connack().session_present);
 }
 
+class RawUnsubscribe : public ::testing::TestWithParam<ProtocolVersion> {};
+
+TEST_P(RawUnsubscribe, UnsubackAndNoMoreMessages) {
+  const ProtocolVersion v = GetParam();
+  BrokerProcess broker;
+  RawClient raw(broker.port(), v);
+  ASSERT_TRUE(raw.connect("unsub"));
+  ASSERT_TRUE(raw.subscribe("u/+", QoS::kAtMostOnce));
+  // UNSUBSCRIBE packet id 2: "u/+" (subscribed) and "never" (not).
+  Bytes unsubscribe = {0xa2, 0x00, 0x00, 0x02};
+  if (v == kV5) unsubscribe.push_back(0x00);  // property length
+  for (const char* filter : {"u/+", "never"}) {
+    const std::string f = filter;
+    unsubscribe.push_back(0x00);
+    unsubscribe.push_back(static_cast<std::uint8_t>(f.size()));
+    unsubscribe.insert(unsubscribe.end(), f.begin(), f.end());
+  }
+  unsubscribe[1] = static_cast<std::uint8_t>(unsubscribe.size() - 2);
+  raw.send(unsubscribe);
+  const auto ack = raw.read();
+  ASSERT_TRUE(ack);
+  ASSERT_EQ(ack->type(), PacketType::kUnsuback);
+  const auto& codes = ack->view.as<codec::SubackView>().reason_codes;
+  if (v == kV5) {
+    ASSERT_EQ(codes.size(), 2u);
+    EXPECT_EQ(codes[0], 0x00);
+    EXPECT_EQ(codes[1], 0x11);  // No subscription existed
+  } else {
+    EXPECT_TRUE(codes.empty());
+  }
+  auto pub = connect_client(broker, MosqConfig{.id = "pub"});
+  ASSERT_TRUE(pub->publish("u/1", "x", 0));
+  EXPECT_FALSE(raw.read(300ms));
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, RawUnsubscribe, ::testing::Values(kV311, kV5));
+
 TEST(SlowSubscriber, Qos0IsDroppedAndCountedOthersKeepWorking) {
   BrokerProcess broker({"--send-queue-soft-limit", "65536", "--sys-interval", "1"});
   RawClient slow(broker.port(), kV311, 4096);
