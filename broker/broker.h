@@ -135,6 +135,9 @@ class Broker final : public engine::ShardHandler {
   SharedBytes encode_for(ClientConn& c, const OutboundMessage& m, std::uint16_t packet_id,
                          bool dup);
   bool can_receive(const Session& s) const;
+  // Records whether a message to `c` was just dropped for a limit (`dropped`) or delivered, and
+  // disconnects a client that has been dropping for longer than the slow-subscriber timeout.
+  void note_backlog(ClientConn& c, bool dropped);
 
   // Retained messages and wills (retained.cc).
   void store_retained(const Message& message);

@@ -27,6 +27,9 @@ struct BrokerConfig {
   // (slow subscriber), and the hard limit over which the connection is closed.
   std::uint64_t send_budget_bytes = 16ull * 1024 * 1024;
   std::uint64_t send_hard_limit_bytes = 64ull * 1024 * 1024;
+  // A subscriber that keeps losing messages to these limits for this long is disconnected
+  // (ARCHITECTURE.md section 5); 0: never.
+  std::uint32_t slow_subscriber_timeout_s = 60;
   // Retained store limits.
   std::uint64_t retained_max_count = 1'000'000;
   std::uint64_t retained_max_bytes = 1ull << 30;

@@ -4,6 +4,7 @@
 // window while it has room and wait in the session's queue otherwise.
 #include <algorithm>
 
+#include "base/log.h"
 #include "broker/broker.h"
 #include "broker/outgoing.h"
 
@@ -64,7 +65,9 @@ void Broker::deliver(Session& s, OutboundMessage m) {
     send_inflight(s, *s.conn, std::move(m));
     return;
   }
-  if (!s.queue.push(std::move(m))) stats_.dropped_queue_full.add();
+  if (s.queue.push(std::move(m))) return;
+  stats_.dropped_queue_full.add();
+  if (s.conn != nullptr && s.conn->phase == ConnPhase::kConnected) note_backlog(*s.conn, true);
 }
 
 // Sends a QoS 0 copy: `encoded` when the caller already has the bytes, else `m` encoded for `c`.
@@ -72,6 +75,7 @@ void Broker::deliver(Session& s, OutboundMessage m) {
 void Broker::send_qos0(ClientConn& c, const OutboundMessage& m, SharedBytes encoded) {
   if (shard_.queued_bytes(c.id) > config_.send_budget_bytes) {
     stats_.dropped_qos0_slow.add();
+    note_backlog(c, true);
     return;
   }
   if (encoded.empty()) {
@@ -84,6 +88,28 @@ void Broker::send_qos0(ClientConn& c, const OutboundMessage& m, SharedBytes enco
     return;
   }
   if (send(c, std::move(encoded))) stats_.messages_sent.add();
+  note_backlog(c, false);
+}
+
+void Broker::note_backlog(ClientConn& c, bool dropped) {
+  if (!dropped) {
+    c.lagging_since.reset();
+    return;
+  }
+  const MonoTime now = shard_.now();
+  if (!c.lagging_since) {
+    c.lagging_since = now;
+    return;
+  }
+  if (config_.slow_subscriber_timeout_s == 0 ||
+      now - *c.lagging_since < std::chrono::seconds(config_.slow_subscriber_timeout_s)) {
+    return;
+  }
+  stats_.slow_disconnects.add();
+  RMQ_LOG_WARN("client %s (%s): dropping messages for over %u s; disconnecting",
+               c.client_id.c_str(), c.address.c_str(), config_.slow_subscriber_timeout_s);
+  // Abort: a DISCONNECT would only queue behind what the client is not reading.
+  close(c, error_info(BrokerError::kSlowConsumer).what.data(), engine::CloseMode::kAbort);
 }
 
 // Sends a QoS 1/2 copy under a new packet identifier and keeps it inflight. A copy too large for
@@ -99,6 +125,7 @@ bool Broker::send_inflight(Session& s, ClientConn& c, OutboundMessage m) {
   }
   s.inflight.add(id, std::move(m));
   if (send(c, std::move(bytes))) stats_.messages_sent.add();
+  note_backlog(c, false);
   return true;
 }
 

@@ -49,8 +49,7 @@ constexpr std::array<BrokerErrorInfo, static_cast<std::size_t>(E::kCount)> kTabl
      "session taken over"},
     {E::kServerShuttingDown, ReasonCode::kServerShuttingDown, kNoConnack, "4.13",
      "server shutting down"},
-    {E::kSlowConsumer, ReasonCode::kQuotaExceeded, kNoConnack, "ARCHITECTURE 5",
-     "send queue over its limit"},
+    {E::kSlowConsumer, ReasonCode::kQuotaExceeded, kNoConnack, "ARCHITECTURE 5", "slow subscriber"},
     {E::kPendingTooLarge, ReasonCode::kPacketTooLarge, kNoConnack, "3.1.2.26",
      "too many bytes before CONNACK"},
 }};

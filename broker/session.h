@@ -149,6 +149,9 @@ struct ClientConn {
   bool send_will = true;               // cleared by DISCONNECT with reason 0x00
   bool taken_over = false;             // the session moved to a newer connection
   const char* close_reason = nullptr;  // why the broker closed it, for the log
+  // Since when messages to this client have been dropped for its send queue or session queue
+  // limits without a delivery in between (slow subscriber); unset while it keeps up.
+  std::optional<MonoTime> lagging_since;
 };
 
 }  // namespace rmq::broker

@@ -141,6 +141,10 @@ void add_flags(CLI::App& app, Raw& raw, Options& o) {
   app.add_option("--send-queue-hard-limit", b.send_hard_limit_bytes,
                  "Bytes waiting to be sent to one client above which it is disconnected")
       ->capture_default_str();
+  app.add_option("--slow-subscriber-timeout", b.slow_subscriber_timeout_s,
+                 "Seconds a client may keep losing messages to the send or session queue limits "
+                 "before it is disconnected; 0 = never")
+      ->capture_default_str();
   app.add_option("--retained-max-count", b.retained_max_count,
                  "Retained messages kept; new topics over it are refused")
       ->capture_default_str();

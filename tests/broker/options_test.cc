@@ -58,7 +58,9 @@ TEST(Options, Flags) {
                                "--send-queue-hard-limit",
                                "16",
                                "--v311-session-expiry",
-                               "17"});
+                               "17",
+                               "--slow-subscriber-timeout",
+                               "18"});
   ASSERT_EQ(r.exit_code, -1) << r.output;
   const Options& o = r.options;
   ASSERT_EQ(o.engine.listen.size(), 2u);
@@ -79,6 +81,7 @@ TEST(Options, Flags) {
   EXPECT_EQ(o.broker.send_budget_bytes, 15u);
   EXPECT_EQ(o.broker.send_hard_limit_bytes, 16u);
   EXPECT_EQ(o.broker.v311_session_expiry, 17u);
+  EXPECT_EQ(o.broker.slow_subscriber_timeout_s, 18u);
 }
 
 TEST(Options, HelpExitsZeroAndDescribesEveryFlag) {

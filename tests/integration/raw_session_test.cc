@@ -335,5 +335,22 @@ TEST(SlowSubscriber, Qos0IsDroppedAndCountedOthersKeepWorking) {
   ASSERT_TRUE(pub->publish("$SYS-free/check", "x", 1));  // the broker still answers
 }
 
+TEST(SlowSubscriber, StuckPastTheTimeoutIsDisconnected) {
+  BrokerProcess broker({"--send-queue-soft-limit", "65536", "--slow-subscriber-timeout", "1"});
+  RawClient slow(broker.port(), kV311, 4096);
+  ASSERT_TRUE(slow.connect("stuck"));
+  ASSERT_TRUE(slow.subscribe("flood", QoS::kAtMostOnce));
+  auto pub = connect_client(broker, MosqConfig{.id = "pub"});
+  const std::string payload(8192, 'x');
+  const auto start = std::chrono::steady_clock::now();
+  while (broker.log().find("reason=slow subscriber") == std::string::npos) {
+    ASSERT_LT(std::chrono::steady_clock::now() - start, 10s) << broker.log();
+    for (int i = 0; i < 200; ++i) ASSERT_TRUE(pub->publish("flood", payload, 0));
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 900ms);
+  EXPECT_TRUE(broker.wait_for_log("disconnect client=stuck"));
+}
+
 }  // namespace
 }  // namespace rmq::itest
