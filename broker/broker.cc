@@ -127,6 +127,12 @@ void Broker::on_mailbox(const MailboxMessage& message) {
       deliver_batch(m, *batch);
       break;
     }
+    case MailType::kDeliverOne: {
+      const Message m = Message::adopt(SharedBytes::from_raw(message.bytes));
+      unpack_delivery(message.u32, message.u64, incoming_);
+      deliver_batch(m, incoming_);
+      break;
+    }
     case MailType::kTakeoverRequest:
       on_takeover_request(
           std::unique_ptr<TakeoverRequest>(static_cast<TakeoverRequest*>(message.ptr)));

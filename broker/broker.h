@@ -34,6 +34,7 @@ enum class MailType : std::uint16_t {
   kDeliver = 1,      // bytes: the Message; ptr: DeliveryBatch* for the destination's sessions
   kTakeoverRequest,  // ptr: TakeoverRequest*
   kTakeoverReply,    // ptr: SessionState* or null; u32: new session handle; u64: its generation
+  kDeliverOne,       // bytes: the Message; u32: session; u64: pack_delivery() (no allocation)
 };
 
 // One message's deliveries on one shard (deliveries' ids_begin index `ids`).
@@ -51,6 +52,12 @@ struct DeliveryBatch {
 
 // "3.1", "3.1.1" or "5.0", for logs.
 const char* version_name(codec::ProtocolVersion v);
+
+// A delivery with at most one subscription identifier, packed into MailboxMessage::u64, so the
+// common case of one subscriber on a shard crosses the mailbox without an allocation.
+bool fits_in_mail(const DeliveryBatch& batch);
+std::uint64_t pack_delivery(const router::Delivery& d, std::span<const std::uint32_t> ids);
+void unpack_delivery(std::uint32_t session, std::uint64_t packed, DeliveryBatch& out);
 
 class Broker final : public engine::ShardHandler {
  public:
@@ -167,6 +174,7 @@ class Broker final : public engine::ShardHandler {
   router::MatchResult match_;
   router::DeliveryList merged_;
   DeliveryBatch local_batch_;
+  DeliveryBatch incoming_;  // kDeliverOne unpacked
 
   struct PendingPost {
     std::uint32_t shard;

@@ -12,10 +12,40 @@ void discard(const engine::MailboxMessage& message) {
     case MailType::kDeliver: delete static_cast<DeliveryBatch*>(message.ptr); break;
     case MailType::kTakeoverRequest: delete static_cast<TakeoverRequest*>(message.ptr); break;
     case MailType::kTakeoverReply: delete static_cast<SessionState*>(message.ptr); break;
+    case MailType::kDeliverOne: break;
   }
 }
 
+constexpr std::uint64_t kHasId = 1u << 4;
+
 }  // namespace
+
+bool fits_in_mail(const DeliveryBatch& batch) {
+  return batch.deliveries.size() == 1 && batch.deliveries[0].ids_count <= 1;
+}
+
+// Bits 0-1 QoS, 2 retain as published, 3 shared match, 4 has an id, 32-63 the id.
+std::uint64_t pack_delivery(const router::Delivery& d, std::span<const std::uint32_t> ids) {
+  std::uint64_t packed = static_cast<std::uint64_t>(d.max_qos);
+  if (d.retain_as_published) packed |= 1u << 2;
+  if (d.kind == router::MatchKind::kShared) packed |= 1u << 3;
+  if (!ids.empty()) packed |= kHasId | (std::uint64_t{ids[0]} << 32);
+  return packed;
+}
+
+void unpack_delivery(std::uint32_t session, std::uint64_t packed, DeliveryBatch& out) {
+  out.clear();
+  router::Delivery d;
+  d.session = session;
+  d.max_qos = static_cast<codec::QoS>(packed & 3u);
+  d.retain_as_published = (packed & (1u << 2)) != 0;
+  d.kind = (packed & (1u << 3)) != 0 ? router::MatchKind::kShared : router::MatchKind::kDirect;
+  if ((packed & kHasId) != 0) {
+    out.ids.push_back(static_cast<std::uint32_t>(packed >> 32));
+    d.ids_count = 1;
+  }
+  out.deliveries.push_back(d);
+}
 
 std::size_t Broker::route(const Message& message) {
   router::TopicIndex& index = shared_.index();
@@ -52,8 +82,15 @@ std::size_t Broker::route(const Message& message) {
 
 void Broker::post_batch(std::uint32_t shard, const Message& message, const DeliveryBatch& batch) {
   engine::MailboxMessage mail;
-  mail.type = static_cast<std::uint16_t>(MailType::kDeliver);
-  mail.ptr = new DeliveryBatch(batch);
+  if (fits_in_mail(batch)) {
+    const router::Delivery& d = batch.deliveries[0];
+    mail.type = static_cast<std::uint16_t>(MailType::kDeliverOne);
+    mail.u32 = d.session;
+    mail.u64 = pack_delivery(d, batch.ids_of(d));
+  } else {
+    mail.type = static_cast<std::uint16_t>(MailType::kDeliver);
+    mail.ptr = new DeliveryBatch(batch);
+  }
   mail.bytes = message.share().take_bytes().into_raw();
   post(shard, mail, /*droppable=*/message.qos() == codec::QoS::kAtMostOnce);
 }
