@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "codec/properties.h"
+#include "codec/types.h"
 
 namespace rmq::broker {
 
@@ -22,6 +23,8 @@ class AccessControl {
   virtual ~AccessControl() = default;
   virtual bool can_publish(const ClientInfo& client, std::string_view topic) const = 0;
   virtual bool can_subscribe(const ClientInfo& client, std::string_view filter) const = 0;
+  // The MQTT 5.0 SUBACK code for a subscription can_subscribe() refused (3.1.1 always gets 0x80).
+  virtual codec::ReasonCode subscribe_refusal() const { return codec::ReasonCode::kNotAuthorized; }
 };
 
 // Allows everything except subscribing to the filters of a deny list: a filter is refused when it
@@ -32,6 +35,11 @@ class DenyListAccess final : public AccessControl {
       : deny_subscribe_(std::move(deny_subscribe)) {}
   bool can_publish(const ClientInfo&, std::string_view) const override { return true; }
   bool can_subscribe(const ClientInfo& client, std::string_view filter) const override;
+  // A deny-list filter is a server policy, not a per-user authorisation: refused with 0x80
+  // (Unspecified error), as the Eclipse Paho interoperability suite expects.
+  codec::ReasonCode subscribe_refusal() const override {
+    return codec::ReasonCode::kUnspecifiedError;
+  }
 
  private:
   std::vector<std::string> deny_subscribe_;

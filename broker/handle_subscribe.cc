@@ -23,7 +23,7 @@ void Broker::handle_subscribe(ClientConn& c, const codec::SubscribeView& p) {
   std::vector<std::pair<std::string, SubscriptionRecord>> retained;
   for (const codec::Subscription sub : p.subscriptions) {
     if (!shared_.access().can_subscribe(ClientInfo{c.client_id, c.username}, sub.filter)) {
-      codes.push_back(v5 ? static_cast<std::uint8_t>(ReasonCode::kNotAuthorized)
+      codes.push_back(v5 ? static_cast<std::uint8_t>(shared_.access().subscribe_refusal())
                          : codec::kSubackFailureV311);
       continue;
     }

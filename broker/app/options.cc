@@ -166,7 +166,8 @@ void add_flags(CLI::App& app, Raw& raw, Options& o) {
   app.add_option("--log-level", raw.log_level, "debug, info, warn, error or off")
       ->capture_default_str();
   app.add_option("--deny-subscribe", b.deny_subscribe,
-                 "Refuse subscriptions to FILTER (exact, or matched by a wildcard FILTER); "
+                 "Refuse subscriptions to FILTER (exact, or matched by a wildcard FILTER) with "
+                 "SUBACK 0x80; "
                  "repeatable")
       ->type_name("FILTER");
 }
