@@ -20,15 +20,6 @@ std::vector<StringPair> pairs_of(const WireList<StringPair>& list) {
   return std::vector<StringPair>(list.begin(), list.end());
 }
 
-PacketView decode_whole(const Bytes& bytes, ProtocolVersion version, PacketType type) {
-  const DecodeResult r = decode_as(bytes, version);
-  EXPECT_EQ(r.status, DecodeStatus::kComplete) << r.error.statement << " " << r.error.what;
-  EXPECT_EQ(r.consumed, bytes.size());
-  EXPECT_EQ(r.packet.type, type);
-  return r.packet;
-}
-// The packet views point into the input: it must outlive them.
-PacketView decode_whole(Bytes&& bytes, ProtocolVersion version, PacketType type) = delete;
 
 TEST(DecodeAck, V311AllFourTypes) {
   struct Case {

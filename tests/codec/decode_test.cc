@@ -27,16 +27,6 @@ std::vector<std::uint32_t> ids_of(const WireList<std::uint32_t>& list) {
   return std::vector<std::uint32_t>(list.begin(), list.end());
 }
 
-// Decodes `bytes` as one complete packet of `type` and returns it.
-PacketView decode_whole(const Bytes& bytes, ProtocolVersion version, PacketType type) {
-  const DecodeResult r = decode_as(bytes, version);
-  EXPECT_EQ(r.status, DecodeStatus::kComplete) << r.error.statement << " " << r.error.what;
-  EXPECT_EQ(r.consumed, bytes.size());
-  EXPECT_EQ(r.packet.type, type);
-  return r.packet;
-}
-// The packet views point into the input: it must outlive them.
-PacketView decode_whole(Bytes&& bytes, ProtocolVersion version, PacketType type) = delete;
 
 TEST(DecodeConnect, V31WithEveryFlag) {
   const Bytes in = connect_v31();

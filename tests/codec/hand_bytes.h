@@ -66,6 +66,16 @@ inline DecodeResult decode_as(const Bytes& bytes, ProtocolVersion version) {
   options.version = version;
   return decode(bytes, options);
 }
+// Decodes `bytes` as one complete packet of `type` and returns it.
+inline PacketView decode_whole(const Bytes& bytes, ProtocolVersion version, PacketType type) {
+  const DecodeResult r = decode_as(bytes, version);
+  EXPECT_EQ(r.status, DecodeStatus::kComplete) << r.error.statement << " " << r.error.what;
+  EXPECT_EQ(r.consumed, bytes.size());
+  EXPECT_EQ(r.packet.type, type);
+  return r.packet;
+}
+// The packet views point into the input: it must outlive them.
+PacketView decode_whole(Bytes&& bytes, ProtocolVersion version, PacketType type) = delete;
 inline DecodeResult decode5(const Bytes& bytes) { return decode_as(bytes, ProtocolVersion::kV5); }
 inline DecodeResult decode311(const Bytes& bytes) {
   return decode_as(bytes, ProtocolVersion::kV311);
