@@ -24,14 +24,15 @@ class MatchAccess {
   }
 
   // Appends the direct subscribers of `entry` and one member of each of its shared groups.
-  static void emit(MatchResult& result, const FilterEntry& entry, SkipMember skip);
+  static void emit(MatchResult& result, const FilterEntry& entry, MemberPick pick);
 
   static std::vector<std::string_view>& levels(MatchResult& result) { return result.levels_; }
   static std::vector<WalkFrame>& stack(MatchResult& result) { return result.stack_; }
 };
 
 // The member of `group` that receives the next message: round robin from the group's cursor,
-// skipping members `skip` rejects. Null when every member is skipped.
-const SubscriberRef* pick_member(const SharedGroup& group, SkipMember skip);
+// skipping members `pick.skip` rejects. When every member is skipped: the member in turn if
+// `pick.serve_when_all_skipped`, else null; `all_skipped` tells which happened.
+const SubscriberRef* pick_member(const SharedGroup& group, MemberPick pick, bool& all_skipped);
 
 }  // namespace rmq::router::detail

@@ -39,7 +39,8 @@ class MatchResult {
   std::size_t size() const { return total_; }
   bool empty() const { return total_ == 0; }
   // Shared groups that matched but whose every member was skipped: the message went to none of
-  // them (the caller counts or logs it).
+  // them, or to the member in turn with MemberPick::serve_when_all_skipped (the caller counts or
+  // logs it).
   std::uint32_t unserved_groups() const { return unserved_groups_; }
 
   // Forgets the matches, keeps the capacity.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 #include <new>
+#include <vector>
 
 #include "base/assert.h"
 
@@ -106,6 +107,27 @@ UnsubscribeOutcome EntryWriter::erase(std::atomic<const SubscriberSet*>& slot, S
   return UnsubscribeOutcome::kRemoved;
 }
 
+SubscribeOutcome EntryWriter::move(std::atomic<const SubscriberSet*>& slot, SessionKey from,
+                                   const SubscriberRef& to) {
+  const SubscriberSet* old = slot.load(std::memory_order_relaxed);
+  const std::span<const SubscriberRef> current =
+      old != nullptr ? old->members() : std::span<const SubscriberRef>{};
+  std::vector<SubscriberRef> members;  // writer side: allocating here is fine
+  members.reserve(current.size() + 1);
+  bool found = false;
+  for (const SubscriberRef& m : current) {
+    RMQ_DCHECK(m.key() != to.key());
+    if (m.key() == from) {
+      found = true;
+    } else {
+      members.push_back(m);
+    }
+  }
+  members.insert(std::lower_bound(members.begin(), members.end(), to.key(), before), to);
+  replace(slot, SubscriberSet::create(members));
+  return found ? SubscribeOutcome::kReplaced : SubscribeOutcome::kAdded;
+}
+
 SubscribeOutcome EntryWriter::add_direct(FilterEntry& entry, const SubscriberRef& sub) {
   return upsert(entry.direct, sub);
 }
@@ -157,6 +179,23 @@ UnsubscribeOutcome EntryWriter::remove_shared(FilterEntry& entry, std::string_vi
   replace(entry.groups, fresh);
   reclaimer_.retire(target);
   return UnsubscribeOutcome::kRemoved;
+}
+
+SubscribeOutcome EntryWriter::move_direct(FilterEntry& entry, SessionKey from,
+                                          const SubscriberRef& to) {
+  return move(entry.direct, from, to);
+}
+
+SubscribeOutcome EntryWriter::move_shared(FilterEntry& entry, std::string_view group,
+                                          SessionKey from, const SubscriberRef& to) {
+  const GroupSet* groups = entry.groups.load(std::memory_order_relaxed);
+  if (groups != nullptr) {
+    const std::span<SharedGroup* const> current = groups->groups();
+    const auto pos = std::lower_bound(current.begin(), current.end(), group, name_before);
+    if (pos != current.end() && (*pos)->name == group) return move((*pos)->members, from, to);
+  }
+  add_shared(entry, group, to);
+  return SubscribeOutcome::kAdded;
 }
 
 void EntryWriter::destroy_now(FilterEntry& entry) {

@@ -103,6 +103,11 @@ class EntryWriter {
   UnsubscribeOutcome remove_direct(FilterEntry& entry, SessionKey who);
   SubscribeOutcome add_shared(FilterEntry& entry, std::string_view group, const SubscriberRef& sub);
   UnsubscribeOutcome remove_shared(FilterEntry& entry, std::string_view group, SessionKey who);
+  // Replaces `from` by `to` in one published copy (kReplaced), or adds `to` when `from` is absent
+  // (kAdded). `to` must not be subscribed there already.
+  SubscribeOutcome move_direct(FilterEntry& entry, SessionKey from, const SubscriberRef& to);
+  SubscribeOutcome move_shared(FilterEntry& entry, std::string_view group, SessionKey from,
+                               const SubscriberRef& to);
 
   // Frees everything the entry points to, at once. Only when no reader can reach the entry.
   static void destroy_now(FilterEntry& entry);
@@ -112,6 +117,9 @@ class EntryWriter {
   SubscribeOutcome upsert(std::atomic<const SubscriberSet*>& slot, const SubscriberRef& sub);
   // Removes `who` from the set held by `slot` (the slot becomes null when it was the last).
   UnsubscribeOutcome erase(std::atomic<const SubscriberSet*>& slot, SessionKey who);
+  // Removes `from` and inserts `to` in the set held by `slot`, publishing one copy.
+  SubscribeOutcome move(std::atomic<const SubscriberSet*>& slot, SessionKey from,
+                        const SubscriberRef& to);
   // Publishes `fresh` in place of what `slot` holds and retires the old array.
   void replace(std::atomic<const SubscriberSet*>& slot, const SubscriberSet* fresh);
   void replace(std::atomic<const GroupSet*>& slot, const GroupSet* fresh);

@@ -78,18 +78,43 @@ Result<UnsubscribeOutcome> TopicIndex::unsubscribe(std::string_view filter, Sess
   return outcome;
 }
 
-void TopicIndex::match(std::string_view topic, MatchResult& out, SkipMember skip) const {
+Result<SubscribeOutcome> TopicIndex::resubscribe(std::string_view filter, SessionKey from,
+                                                 const SubscriberRef& to) {
+  if (codec::check_topic_filter(filter) != codec::TextError::kNone) {
+    return Status(StatusCode::kInvalidArgument, "invalid topic filter");
+  }
+  if (to.shard >= shards_) {
+    return Status(StatusCode::kInvalidArgument, "subscriber shard out of range");
+  }
+  const codec::SharedFilter parts = codec::split_shared(filter);
+  EntryWriter writer(reclaimer_);
+  SubscribeOutcome outcome = SubscribeOutcome::kAdded;
+  auto move = [&](FilterEntry& entry) {
+    outcome = parts.group.empty() ? writer.move_direct(entry, from, to)
+                                  : writer.move_shared(entry, parts.group, from, to);
+  };
+  if (is_wildcard_filter(parts.filter)) {
+    count(wildcard_filters_, trie_.update(parts.filter, CreateSlot::kYes, move));
+  } else {
+    count(exact_filters_, exact_.update(parts.filter, CreateSlot::kYes, move));
+  }
+  if (outcome == SubscribeOutcome::kAdded) subscriptions_.fetch_add(1, std::memory_order_relaxed);
+  after_write();
+  return outcome;
+}
+
+void TopicIndex::match(std::string_view topic, MatchResult& out, MemberPick pick) const {
   RMQ_DCHECK(codec::check_topic_name(topic) == codec::TextError::kNone);
   using detail::MatchAccess;
   MatchAccess::reset(out, shards_);
   if (topic.empty()) return;  // not a topic name; nothing can match it
   if (exact_filters_.load(std::memory_order_acquire) != 0) {
-    if (const FilterEntry* entry = exact_.find(topic)) MatchAccess::emit(out, *entry, skip);
+    if (const FilterEntry* entry = exact_.find(topic)) MatchAccess::emit(out, *entry, pick);
   }
   if (wildcard_filters_.load(std::memory_order_acquire) == 0) return;
   std::vector<std::string_view>& levels = MatchAccess::levels(out);
   split_levels(topic, levels);
-  trie_.match(levels, topic.front() == '$', out, skip);
+  trie_.match(levels, topic.front() == '$', out, pick);
 }
 
 void TopicIndex::compact() {

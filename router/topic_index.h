@@ -73,12 +73,22 @@ class TopicIndex {
   // kInvalidArgument: the filter is not valid (codec::check_topic_filter), or sub.shard too big.
   Result<SubscribeOutcome> subscribe(std::string_view filter, const SubscriberRef& sub);
   Result<UnsubscribeOutcome> unsubscribe(std::string_view filter, SessionKey who);
+  // Moves the subscription of `from` on `filter` (and group) to `to` in one copy-on-write step:
+  // a concurrent match sees exactly one of the two, so a session moving to another shard or
+  // handle neither misses nor doubles a message. When `from` has no subscription there, `to` is
+  // added (kAdded); otherwise kReplaced. `to` must not be subscribed to `filter` (in that group)
+  // already. Same errors as subscribe().
+  Result<SubscribeOutcome> resubscribe(std::string_view filter, SessionKey from,
+                                       const SubscriberRef& to);
 
   // Replaces the contents of `out` with the subscribers of `topic` (a valid topic name), grouped
   // by shard, and one member per matching shared group chosen round robin among the members that
   // `skip` does not reject. The caller must be an online reader (quiescent() called, offline()
   // not since). No allocation once `out` has grown.
-  void match(std::string_view topic, MatchResult& out, SkipMember skip = {}) const;
+  void match(std::string_view topic, MatchResult& out, MemberPick pick) const;
+  void match(std::string_view topic, MatchResult& out, SkipMember skip = {}) const {
+    match(topic, out, MemberPick{skip});
+  }
 
   // QSBR reader side (see the protocol above). Wait-free.
   void quiescent(ReaderId reader) { reclaimer_.quiescent(reader); }

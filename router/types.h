@@ -79,4 +79,12 @@ class FunctionRef<R(Args...)> {
 // inflight or queue limits): returns true to skip the member. Called on the matching thread.
 using SkipMember = FunctionRef<bool(const SubscriberRef&)>;
 
+// How match() picks the one member of a shared group that receives a message.
+struct MemberPick {
+  SkipMember skip;  // members to pass over (empty: none)
+  // When `skip` rejects every member: false serves nobody in the group, true serves the member
+  // in turn anyway (a message that must not be lost goes to a busy or offline member's queue).
+  bool serve_when_all_skipped = false;
+};
+
 }  // namespace rmq::router

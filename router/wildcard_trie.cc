@@ -132,7 +132,7 @@ SlotChange WildcardTrie::update(std::string_view filter, CreateSlot create, Entr
 }
 
 void WildcardTrie::match(std::span<const std::string_view> levels, bool dollar_topic,
-                         MatchResult& out, SkipMember skip) const {
+                         MatchResult& out, MemberPick pick) const {
   using detail::MatchAccess;
   std::vector<detail::WalkFrame>& stack = MatchAccess::stack(out);
   stack.clear();
@@ -144,9 +144,9 @@ void WildcardTrie::match(std::span<const std::string_view> levels, bool dollar_t
     const TrieNode* node = frame.node;
     const bool dollar_root = dollar_topic && frame.level == 0;
     // '#' matches the rest of the topic, including nothing ("a/#" matches "a").
-    if (!dollar_root) MatchAccess::emit(out, node->multi, skip);
+    if (!dollar_root) MatchAccess::emit(out, node->multi, pick);
     if (frame.level == depth) {
-      MatchAccess::emit(out, node->exact, skip);
+      MatchAccess::emit(out, node->exact, pick);
       continue;
     }
     if (node->literal_children.load(std::memory_order_acquire) != 0) {

@@ -113,7 +113,7 @@ class WildcardTrie {
   // Reader: appends the entries matching the topic split into `levels`. `dollar_topic`: the topic
   // starts with '$', so the root's '+' and '#' do not apply [MQTT-4.7.2-1].
   void match(std::span<const std::string_view> levels, bool dollar_topic, MatchResult& out,
-             SkipMember skip) const;
+             MemberPick pick) const;
 
   std::size_t node_count() const { return nodes_.load(std::memory_order_relaxed); }  // linked
   SlotTableStats edge_stats() const { return edges_.stats(); }

@@ -154,6 +154,46 @@ TEST(Concurrent, SubscribeUnsubscribeAndMatchAtOnce) {
   EXPECT_EQ(index.stats().retired_pending, 0u) << "both readers are offline";
 }
 
+// A session hops between shards and handles by resubscribe() while readers match: every match
+// sees exactly one copy of the moving subscription (direct and shared), never none, never two.
+TEST(Concurrent, ResubscribeIsSeenExactlyOnce) {
+  TopicIndex index({.shards = kShards, .readers = 2});
+  const char* const filters[] = {"move/exact", "move/+", "$share/g/move/#"};
+  SessionKey at{0, 100};
+  for (const char* f : filters) ASSERT_TRUE(index.subscribe(f, sub(at.shard, at.session)).ok());
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> readers;
+  for (ReaderId id = 0; id < 2; ++id) {
+    readers.emplace_back([&index, &stop, id] {
+      MatchResult result;
+      while (!stop.load()) {
+        index.quiescent(id);
+        index.match("move/exact", result);
+        int direct = 0, shared = 0;
+        for (ShardId shard : result.shards()) {
+          for (const MatchedSubscriber& m : result.for_shard(shard)) {
+            ++(m.kind == MatchKind::kDirect ? direct : shared);
+          }
+        }
+        ASSERT_EQ(direct, 2) << "move/exact and move/+, one copy each";
+        ASSERT_EQ(shared, 1);
+      }
+      index.offline(id);
+    });
+  }
+  for (int hop = 0; hop < 5000; ++hop) {
+    const SessionKey next{static_cast<ShardId>((at.shard + 1) % kShards), at.session + 1};
+    for (const char* f : filters) {
+      ASSERT_EQ(*index.resubscribe(f, at, sub(next.shard, next.session)),
+                SubscribeOutcome::kReplaced);
+    }
+    at = next;
+  }
+  stop.store(true);
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(index.stats().subscriptions, 3u);
+}
+
 TEST(Concurrent, RetainedStoreFromSeveralThreads) {
   RetainedStore store({.max_messages = 50, .max_bytes = 1 << 20});
   const std::uint8_t payload[] = {1, 2, 3};
