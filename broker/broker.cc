@@ -114,6 +114,7 @@ void Broker::on_close(ConnId id, CloseReason reason) {
   c.phase = ConnPhase::kClosed;
   if (s == nullptr) return;
   s->conn = nullptr;
+  update_presence(*s);
   if (!c.send_will) s->will.reset();
   if (s->phase == SessionPhase::kAwaitingState) return;  // finished when the state arrives
   connection_lost(*s);

@@ -114,12 +114,14 @@ class Broker final : public engine::ShardHandler {
   void log_disconnect(const ClientConn& c, engine::CloseReason reason) const;
 
   // Sessions (sessions.cc).
-  Session& create_session(const std::string& client_id, std::uint64_t generation);
+  // Null when the shard has no session handle left.
+  Session* create_session(const std::string& client_id, std::uint64_t generation);
   Session* find_session(std::uint32_t handle);
   void connection_lost(Session& s);
   void end_session(Session& s);
   void on_session_timer(Session& s, TimerKind kind);
   void drop_subscriptions(Session& s);
+  void update_presence(Session& s);
 
   // Takeover and session hand-over between shards (takeover.cc).
   void on_takeover_request(std::unique_ptr<TakeoverRequest> request);
@@ -128,6 +130,11 @@ class Broker final : public engine::ShardHandler {
   std::unique_ptr<SessionState> hand_over(Session& s, const TakeoverRequest& request);
   std::unique_ptr<SessionState> export_state(Session& s);
   void import_state(Session& s, SessionState& state);
+  void move_subscriptions(Session& s, const TakeoverRequest& request);
+  void remember_move(std::uint32_t old_handle, std::uint32_t shard, std::uint32_t session);
+  // Sends a delivery for a session that moved away on to its new place; false if none.
+  bool forward_moved(const Message& message, const router::Delivery& d,
+                     std::span<const std::uint32_t> ids);
 
   // Routing and delivery (fanout.cc, delivery.cc).
   // Delivers `message` to every matching session; returns the number of deliveries.
@@ -167,8 +174,19 @@ class Broker final : public engine::ShardHandler {
   const std::uint32_t self_;
   std::unordered_map<std::uint64_t, std::unique_ptr<ClientConn>> conns_;
   std::unordered_map<std::uint32_t, std::unique_ptr<Session>> sessions_;
-  std::uint32_t next_handle_ = 1;
   std::uint64_t assigned_ids_ = 0;
+
+  // Sessions handed over to another shard or handle, by old handle (takeover.cc).
+  struct MovedSession {
+    std::uint32_t shard;
+    std::uint32_t session;
+  };
+  struct MovedExpiry {
+    std::uint32_t handle;
+    MonoTime until;
+  };
+  std::unordered_map<std::uint32_t, MovedSession> moved_;
+  std::deque<MovedExpiry> moved_order_;
 
   // Scratch reused by route() so matching allocates nothing once grown.
   router::MatchResult match_;

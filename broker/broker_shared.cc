@@ -19,6 +19,7 @@ BrokerShared::BrokerShared(const BrokerConfig& config, std::uint32_t shards, con
       started_at_(clock_->now()),
       index_(router::TopicIndexConfig{shards, shards}),
       retained_(retained_limits(config)),
+      presence_(shards),
       access_(std::make_unique<DenyListAccess>(config.deny_subscribe)),
       auth_(std::make_unique<AllowAnonymous>()) {
   stats_.reserve(shards);
@@ -37,7 +38,7 @@ StatsTotals BrokerShared::totals() const {
     t.bytes_sent += s->bytes_sent.value();
     t.dropped += s->dropped_qos0_slow.value() + s->dropped_queue_full.value() +
                  s->dropped_too_large.value() + s->dropped_expired.value() +
-                 s->dropped_mailbox.value();
+                 s->dropped_mailbox.value() + s->dropped_shared_busy.value();
   }
   return t;
 }

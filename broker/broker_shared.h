@@ -13,6 +13,7 @@
 #include "broker/access.h"
 #include "broker/broker_config.h"
 #include "broker/client_registry.h"
+#include "broker/session_presence.h"
 #include "broker/stats.h"
 #include "router/retained_store.h"
 #include "router/topic_index.h"
@@ -41,6 +42,7 @@ class BrokerShared {
   router::TopicIndex& index() { return index_; }
   router::RetainedStore& retained() { return retained_; }
   ClientRegistry& registry() { return registry_; }
+  SessionPresence& presence() { return presence_; }
   const AccessControl& access() const { return *access_; }
   const Authenticator& authenticator() const { return *auth_; }
   void set_access(std::unique_ptr<AccessControl> access) { access_ = std::move(access); }
@@ -60,6 +62,7 @@ class BrokerShared {
   router::TopicIndex index_;
   router::RetainedStore retained_;
   ClientRegistry registry_;
+  SessionPresence presence_;
   std::unique_ptr<AccessControl> access_;
   std::unique_ptr<Authenticator> auth_;
   std::vector<std::unique_ptr<BrokerStats>> stats_;

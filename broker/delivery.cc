@@ -26,7 +26,10 @@ void Broker::deliver_batch(const Message& message, const DeliveryBatch& batch) {
   SharedBytes plain[2][2];
   for (const router::Delivery& d : batch.deliveries) {
     Session* s = find_session(d.session);
-    if (s == nullptr) continue;  // ended while the message was on its way
+    if (s == nullptr) {
+      (void)forward_moved(message, d, batch.ids_of(d));  // else ended while on its way
+      continue;
+    }
     const QoS qos = std::min(message.qos(), d.max_qos);
     const bool retain = d.retain_as_published && message.retain();
     const std::span<const std::uint32_t> ids = batch.ids_of(d);
@@ -63,9 +66,13 @@ void Broker::deliver(Session& s, OutboundMessage m) {
   }
   if (can_receive(s) && s.queue.empty() && !s.inflight.full()) {
     send_inflight(s, *s.conn, std::move(m));
+    update_presence(s);
     return;
   }
-  if (s.queue.push(std::move(m))) return;
+  if (s.queue.push(std::move(m))) {
+    update_presence(s);
+    return;
+  }
   stats_.dropped_queue_full.add();
   if (s.conn != nullptr && s.conn->phase == ConnPhase::kConnected) note_backlog(*s.conn, true);
 }
@@ -143,6 +150,7 @@ void Broker::pump_queue(Session& s) {
       break;
     }
   }
+  update_presence(s);
 }
 
 // After CONNACK on a resumed session: PUBLISH (DUP set) and PUBREL for every unacknowledged flow,

@@ -52,6 +52,8 @@ constexpr std::array<BrokerErrorInfo, static_cast<std::size_t>(E::kCount)> kTabl
     {E::kSlowConsumer, ReasonCode::kQuotaExceeded, kNoConnack, "ARCHITECTURE 5", "slow subscriber"},
     {E::kPendingTooLarge, ReasonCode::kPacketTooLarge, kNoConnack, "3.1.2.26",
      "too many bytes before CONNACK"},
+    {E::kServerFull, ReasonCode::kServerBusy, v3(V3::kServerUnavailable), "3.2.2.2",
+     "no session slot left on this shard"},
 }};
 
 }  // namespace

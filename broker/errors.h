@@ -34,6 +34,7 @@ enum class BrokerError : std::uint8_t {
   kServerShuttingDown,
   kSlowConsumer,
   kPendingTooLarge,
+  kServerFull,
   kCount,
 };
 

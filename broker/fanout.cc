@@ -51,9 +51,18 @@ std::size_t Broker::route(const Message& message) {
   router::TopicIndex& index = shared_.index();
   // A quiescent point before matching and offline after: the match result holds copies only, and
   // an idle shard must not hold reclamation back.
+  // A shared group's message goes to a member that is connected and keeping up; when none is,
+  // QoS 1/2 still go to the member in turn (queued for it), QoS 0 to nobody.
+  const SessionPresence& presence = shared_.presence();
+  auto busy = [&presence](const router::SubscriberRef& member) {
+    return !presence.ready(member.shard, member.session);
+  };
+  const bool qos0 = message.qos() == codec::QoS::kAtMostOnce;
   index.quiescent(self_);
-  index.match(message.topic(), match_);
+  index.match(message.topic(), match_, router::MemberPick{busy, !qos0});
   index.offline(self_);
+  if (qos0 && match_.unserved_groups() != 0)
+    stats_.dropped_shared_busy.add(match_.unserved_groups());
   if (match_.empty()) return 0;
   const Publisher publisher = message.publisher();
   std::optional<router::SessionKey> no_local_key;

@@ -36,7 +36,12 @@ void Broker::handle_connect(ClientConn& c, const codec::ConnectView& p) {
   take_client_limits(c, p);
 
   const std::uint64_t generation = shared_.registry().next_generation();
-  Session& s = create_session(c.client_id, generation);
+  Session* created = create_session(c.client_id, generation);
+  if (created == nullptr) {
+    fail(c, BrokerError::kServerFull);
+    return;
+  }
+  Session& s = *created;
   s.expiry_interval = c.session_expiry;
   if (p.will) {
     MessageFields f;

@@ -104,6 +104,7 @@ struct Session {
   MessageQueue queue;
   InboundQos2 inbound_qos2;
   std::optional<WillMessage> will;
+  bool presence_ready = false;  // last value given to SessionPresence::set_ready
   bool will_pending = false;  // connection lost; the will waits for its delay or the session end
   // A takeover request that arrived while this session was itself awaiting its state.
   std::unique_ptr<TakeoverRequest> chained_takeover;

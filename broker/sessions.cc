@@ -8,15 +8,14 @@
 
 namespace rmq::broker {
 
-Session& Broker::create_session(const std::string& client_id, std::uint64_t generation) {
-  std::uint32_t handle = next_handle_;
-  while (handle == 0 || sessions_.count(handle) != 0) ++handle;
-  next_handle_ = handle + 1;
+Session* Broker::create_session(const std::string& client_id, std::uint64_t generation) {
+  const std::uint32_t handle = shared_.presence().allocate(self_);
+  if (handle == 0) return nullptr;
   QueueLimits limits;
   limits.max_messages = config_.max_queued_messages;
   limits.max_bytes = config_.max_queued_bytes;
   auto session = std::make_unique<Session>(handle, generation, client_id, limits);
-  Session& s = *session;
+  Session* s = session.get();
   sessions_.emplace(handle, std::move(session));
   stats_.sessions.add(1);
   return s;
@@ -53,6 +52,7 @@ void Broker::end_session(Session& s) {
   if (s.will_pending && s.will) publish_will(s);
   drop_subscriptions(s);
   shared_.registry().release(s.client_id, s.generation);
+  shared_.presence().release(self_, s.handle);
   stats_.sessions.sub(1);
   sessions_.erase(s.handle);  // destroys `s`; its timers cancel themselves
 }
@@ -66,6 +66,16 @@ void Broker::on_session_timer(Session& s, TimerKind kind) {
     RMQ_LOG_DEBUG("session %s expired", s.client_id.c_str());
     end_session(s);
   }
+}
+
+// Publishes whether `s` should be picked for shared-subscription messages: connected and keeping
+// up (nothing queued, room in the inflight window). Cheap when nothing changed.
+void Broker::update_presence(Session& s) {
+  const bool ready =
+      s.phase == SessionPhase::kActive && can_receive(s) && s.queue.empty() && !s.inflight.full();
+  if (ready == s.presence_ready) return;
+  s.presence_ready = ready;
+  shared_.presence().set_ready(self_, s.handle, ready);
 }
 
 void Broker::drop_subscriptions(Session& s) {

@@ -20,6 +20,7 @@ struct BrokerStats {
   Counter dropped_too_large;   // dropped: over the receiver's Maximum Packet Size
   Counter dropped_expired;     // dropped: Message Expiry Interval passed
   Counter dropped_mailbox;     // QoS 0 fan-out batches dropped: destination mailbox full
+  Counter dropped_shared_busy;  // QoS 0 not sent to a shared group: every member busy or offline
   Counter wills_published;
   Counter takeovers;
   Counter slow_disconnects;  // connections closed over the send hard limit

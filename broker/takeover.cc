@@ -3,11 +3,25 @@
 // owner's shard. That shard closes the old connection (5.0: DISCONNECT 0x8E), deals with its will,
 // copies the session state out when the new connection asked to resume it (Clean Start 0), drops
 // the old session and answers with the state. The new shard imports it and sends CONNACK.
+//
+// No message is lost or doubled on the way: a continuing session's subscriptions are moved to the
+// new session in the index in one step each (TopicIndex::resubscribe), so every publish matches
+// exactly one of the two; the new session keeps what arrives before its state in its own queue,
+// after the handed-over messages; and a message already on its way to the old session when it
+// moved is forwarded to the new one (moved_, kept for kForwardGrace). A forwarded message may
+// arrive after a newer one of the same topic: order is kept everywhere except across this move.
+#include <chrono>
+
 #include "base/log.h"
 #include "broker/broker.h"
 #include "broker/outgoing.h"
 
 namespace rmq::broker {
+namespace {
+// How long a moved session's messages are forwarded: covers messages matched just before the
+// move and delayed in a full mailbox's outbox.
+constexpr std::chrono::seconds kForwardGrace{30};
+}  // namespace
 
 void Broker::on_takeover_request(std::unique_ptr<TakeoverRequest> request) {
   Session* s = find_session(request->old_session);
@@ -40,6 +54,7 @@ std::unique_ptr<SessionState> Broker::hand_over(Session& s, const TakeoverReques
     old->taken_over = true;
     old->session = nullptr;
     s.conn = nullptr;
+    update_presence(s);
     close(*old, error_info(BrokerError::kSessionTakenOver).what.data());
   }
   // The will goes out unless the session continues (Clean Start 0) and the will is delayed
@@ -49,7 +64,11 @@ std::unique_ptr<SessionState> Broker::hand_over(Session& s, const TakeoverReques
   s.will_pending = false;
   // A session with expiry 0 ends with its connection: nothing to hand over.
   std::unique_ptr<SessionState> state;
-  if (request.wants_state && s.expiry_interval != 0) state = export_state(s);
+  if (request.wants_state && s.expiry_interval != 0) {
+    state = export_state(s);
+    move_subscriptions(s, request);
+    remember_move(s.handle, request.new_shard, request.new_session);
+  }
   RMQ_LOG_DEBUG("session %s handed over to shard %u (state %s)", s.client_id.c_str(),
                 request.new_shard, state ? "copied" : "dropped");
   end_session(s);
@@ -59,11 +78,20 @@ std::unique_ptr<SessionState> Broker::hand_over(Session& s, const TakeoverReques
 void Broker::on_takeover_reply(std::uint32_t handle, std::uint64_t generation,
                                std::unique_ptr<SessionState> state) {
   Session* s = find_session(handle);
-  if (s == nullptr || s->generation != generation) return;
+  if (s == nullptr || s->generation != generation) {
+    // Nobody to take the state: its subscriptions were moved to this handle; remove them.
+    if (state != nullptr) {
+      for (const auto& [filter, record] : state->subscriptions) {
+        (void)shared_.index().unsubscribe(filter, router::SessionKey{self_, handle});
+      }
+    }
+    return;
+  }
   RMQ_DCHECK(s->phase == SessionPhase::kAwaitingState);
   ClientConn* c = s->conn;
-  const bool resume = state != nullptr && c != nullptr && !c->clean_start;
-  if (state != nullptr && (c == nullptr || !c->clean_start)) import_state(*s, *state);
+  // State comes only for Clean Start 0 (TakeoverRequest::wants_state).
+  const bool resume = state != nullptr && c != nullptr;
+  if (state != nullptr) import_state(*s, *state);
   s->phase = SessionPhase::kActive;
   if (s->chained_takeover) {
     // A newer connection claimed the identifier meanwhile: this one never gets a CONNACK.
@@ -93,16 +121,52 @@ std::unique_ptr<SessionState> Broker::export_state(Session& s) {
   return state;
 }
 
-void Broker::import_state(Session& s, SessionState& state) {
-  const router::SessionKey key{self_, s.handle};
-  for (auto& [filter, record] : state.subscriptions) {
-    router::SubscriberRef ref;
-    ref.shard = key.shard;
-    ref.session = key.session;
-    ref.options = record.options;
-    ref.subscription_id = record.id;
-    if (shared_.index().subscribe(filter, ref).ok()) s.subscriptions.emplace(filter, record);
+// Moves every subscription of `s` to the session that takes it over, in the index, and forgets
+// them here (end_session then has none to remove).
+void Broker::move_subscriptions(Session& s, const TakeoverRequest& request) {
+  const router::SessionKey from{self_, s.handle};
+  for (const auto& [filter, record] : s.subscriptions) {
+    router::SubscriberRef to;
+    to.shard = request.new_shard;
+    to.session = request.new_session;
+    to.options = record.options;
+    to.subscription_id = record.id;
+    (void)shared_.index().resubscribe(filter, from, to);
   }
+  s.subscriptions.clear();
+}
+
+void Broker::remember_move(std::uint32_t old_handle, std::uint32_t shard, std::uint32_t session) {
+  const MonoTime now = shard_.now();
+  while (!moved_order_.empty() && moved_order_.front().until <= now) {
+    moved_.erase(moved_order_.front().handle);
+    moved_order_.pop_front();
+  }
+  moved_[old_handle] = MovedSession{shard, session};
+  moved_order_.push_back(MovedExpiry{old_handle, now + kForwardGrace});
+}
+
+bool Broker::forward_moved(const Message& message, const router::Delivery& d,
+                           std::span<const std::uint32_t> ids) {
+  auto it = moved_.find(d.session);
+  if (it == moved_.end()) return false;
+  DeliveryBatch batch;  // rare path: a message that crossed a takeover
+  router::Delivery moved = d;
+  moved.session = it->second.session;
+  moved.ids_begin = 0;
+  batch.ids.assign(ids.begin(), ids.end());
+  batch.deliveries.push_back(moved);
+  if (it->second.shard == self_) {
+    deliver_batch(message, batch);
+  } else {
+    post_batch(it->second.shard, message, batch);
+  }
+  return true;
+}
+
+// The subscriptions in `state` already point at `s` (moved by the previous owner).
+void Broker::import_state(Session& s, SessionState& state) {
+  for (auto& [filter, record] : state.subscriptions) s.subscriptions.emplace(filter, record);
   for (auto& [id, entry] : state.inflight) {
     InflightEntry& added = s.inflight.add(id, std::move(entry.message));
     added.stage = entry.stage;
