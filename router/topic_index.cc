@@ -31,75 +31,64 @@ void TopicIndex::after_write() {
   if (reclaimer_.pending() >= kReclaimBatch) reclaimer_.reclaim();
 }
 
-Result<SubscribeOutcome> TopicIndex::subscribe(std::string_view filter, const SubscriberRef& sub) {
+// The one write path: validates `filter`, then runs `change(writer, entry, group)` on the filter's
+// entry (creating it when `create` says so) under the entry's writer lock, keeping the counters.
+// `change` returns +1, 0 or -1: the change in the number of subscriptions.
+template <typename Change>
+Status TopicIndex::write_filter(std::string_view filter, CreateSlot create, Change change) {
   if (codec::check_topic_filter(filter) != codec::TextError::kNone) {
     return Status(StatusCode::kInvalidArgument, "invalid topic filter");
   }
+  const codec::SharedFilter parts = codec::split_shared(filter);
+  EntryWriter writer(reclaimer_);
+  int delta = 0;
+  auto apply = [&](FilterEntry& entry) { delta = change(writer, entry, parts.group); };
+  if (is_wildcard_filter(parts.filter)) {
+    count(wildcard_filters_, trie_.update(parts.filter, create, apply));
+  } else {
+    count(exact_filters_, exact_.update(parts.filter, create, apply));
+  }
+  if (delta > 0) subscriptions_.fetch_add(1, std::memory_order_relaxed);
+  if (delta < 0) subscriptions_.fetch_sub(1, std::memory_order_relaxed);
+  after_write();
+  return Status();
+}
+
+Result<SubscribeOutcome> TopicIndex::subscribe(std::string_view filter, const SubscriberRef& sub) {
   if (sub.shard >= shards_) {
     return Status(StatusCode::kInvalidArgument, "subscriber shard out of range");
   }
-  const codec::SharedFilter parts = codec::split_shared(filter);
-  EntryWriter writer(reclaimer_);
   SubscribeOutcome outcome = SubscribeOutcome::kAdded;
-  auto add = [&](FilterEntry& entry) {
-    outcome = parts.group.empty() ? writer.add_direct(entry, sub)
-                                  : writer.add_shared(entry, parts.group, sub);
-  };
-  if (is_wildcard_filter(parts.filter)) {
-    count(wildcard_filters_, trie_.update(parts.filter, CreateSlot::kYes, add));
-  } else {
-    count(exact_filters_, exact_.update(parts.filter, CreateSlot::kYes, add));
-  }
-  if (outcome == SubscribeOutcome::kAdded) subscriptions_.fetch_add(1, std::memory_order_relaxed);
-  after_write();
+  RMQ_RETURN_IF_ERROR(write_filter(
+      filter, CreateSlot::kYes, [&](EntryWriter& w, FilterEntry& entry, std::string_view group) {
+        outcome = group.empty() ? w.add_direct(entry, sub) : w.add_shared(entry, group, sub);
+        return outcome == SubscribeOutcome::kAdded ? 1 : 0;
+      }));
   return outcome;
 }
 
 Result<UnsubscribeOutcome> TopicIndex::unsubscribe(std::string_view filter, SessionKey who) {
-  if (codec::check_topic_filter(filter) != codec::TextError::kNone) {
-    return Status(StatusCode::kInvalidArgument, "invalid topic filter");
-  }
-  const codec::SharedFilter parts = codec::split_shared(filter);
-  EntryWriter writer(reclaimer_);
   UnsubscribeOutcome outcome = UnsubscribeOutcome::kNotFound;
-  auto remove = [&](FilterEntry& entry) {
-    outcome = parts.group.empty() ? writer.remove_direct(entry, who)
-                                  : writer.remove_shared(entry, parts.group, who);
-  };
-  if (is_wildcard_filter(parts.filter)) {
-    count(wildcard_filters_, trie_.update(parts.filter, CreateSlot::kNo, remove));
-  } else {
-    count(exact_filters_, exact_.update(parts.filter, CreateSlot::kNo, remove));
-  }
-  if (outcome == UnsubscribeOutcome::kRemoved) {
-    subscriptions_.fetch_sub(1, std::memory_order_relaxed);
-  }
-  after_write();
+  RMQ_RETURN_IF_ERROR(write_filter(
+      filter, CreateSlot::kNo, [&](EntryWriter& w, FilterEntry& entry, std::string_view group) {
+        outcome = group.empty() ? w.remove_direct(entry, who) : w.remove_shared(entry, group, who);
+        return outcome == UnsubscribeOutcome::kRemoved ? -1 : 0;
+      }));
   return outcome;
 }
 
 Result<SubscribeOutcome> TopicIndex::resubscribe(std::string_view filter, SessionKey from,
                                                  const SubscriberRef& to) {
-  if (codec::check_topic_filter(filter) != codec::TextError::kNone) {
-    return Status(StatusCode::kInvalidArgument, "invalid topic filter");
-  }
   if (to.shard >= shards_) {
     return Status(StatusCode::kInvalidArgument, "subscriber shard out of range");
   }
-  const codec::SharedFilter parts = codec::split_shared(filter);
-  EntryWriter writer(reclaimer_);
   SubscribeOutcome outcome = SubscribeOutcome::kAdded;
-  auto move = [&](FilterEntry& entry) {
-    outcome = parts.group.empty() ? writer.move_direct(entry, from, to)
-                                  : writer.move_shared(entry, parts.group, from, to);
-  };
-  if (is_wildcard_filter(parts.filter)) {
-    count(wildcard_filters_, trie_.update(parts.filter, CreateSlot::kYes, move));
-  } else {
-    count(exact_filters_, exact_.update(parts.filter, CreateSlot::kYes, move));
-  }
-  if (outcome == SubscribeOutcome::kAdded) subscriptions_.fetch_add(1, std::memory_order_relaxed);
-  after_write();
+  RMQ_RETURN_IF_ERROR(write_filter(
+      filter, CreateSlot::kYes, [&](EntryWriter& w, FilterEntry& entry, std::string_view group) {
+        outcome =
+            group.empty() ? w.move_direct(entry, from, to) : w.move_shared(entry, group, from, to);
+        return outcome == SubscribeOutcome::kAdded ? 1 : 0;
+      }));
   return outcome;
 }
 

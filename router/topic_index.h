@@ -125,6 +125,8 @@ class TopicIndex {
   };
 
   static void count(std::atomic<std::size_t>& counter, SlotChange change);
+  template <typename Change>
+  Status write_filter(std::string_view filter, CreateSlot create, Change change);
   void after_write();
 
   const std::uint32_t shards_;

@@ -85,7 +85,8 @@ TEST_F(ResubscribeTest, AllSkippedServesTheMemberInTurnWhenAsked) {
   auto skip_one = [](const SubscriberRef& m) { return m.session == 1; };
   for (int i = 0; i < 4; ++i) {
     index_.match("q", result_, MemberPick{skip_one, true});
-    EXPECT_EQ(testing::flatten(result_), (std::vector<testing::Flat>{{1, 2, 0, MatchKind::kShared}}));
+    EXPECT_EQ(testing::flatten(result_),
+              (std::vector<testing::Flat>{{1, 2, 0, MatchKind::kShared}}));
     EXPECT_EQ(result_.unserved_groups(), 0u);
   }
 }
