@@ -99,6 +99,7 @@ TEST(SharedGroup, OfflineMemberIsPassedOver) {
   auto away = connect_client(broker, persistent_v5("away"));
   ASSERT_EQ(away->subscribe("$share/g/work", 1), std::vector<int>{1});
   away->disconnect();
+  ASSERT_TRUE(broker.wait_for_log("disconnect client=away "));
   auto here = connect_client(broker, persistent_v5("here"));
   ASSERT_EQ(here->subscribe("$share/g/work", 1), std::vector<int>{1});
   auto pub = connect_client(broker, MosqConfig{.id = "pub", .v5 = true});
@@ -118,6 +119,7 @@ TEST(SharedGroup, WhenEveryMemberIsOfflineQos1IsQueuedInTurn) {
     auto m = connect_client(broker, persistent_v5(id));
     ASSERT_EQ(m->subscribe("$share/g/work", 1), std::vector<int>{1});
     m->disconnect();
+    ASSERT_TRUE(broker.wait_for_log("disconnect client=" + std::string(id) + " "));
   }
   auto pub = connect_client(broker, MosqConfig{.id = "pub", .v5 = true});
   constexpr int kJobs = 10;
