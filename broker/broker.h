@@ -22,6 +22,7 @@
 #include "broker/broker_shared.h"
 #include "broker/errors.h"
 #include "broker/session.h"
+#include "broker/sys_load.h"
 #include "codec/decode.h"
 #include "engine/shard.h"
 #include "router/delivery.h"
@@ -160,8 +161,8 @@ class Broker final : public engine::ShardHandler {
 
   // $SYS (sys_topics.cc).
   void publish_sys();
+  void publish_sys_loads(const StatsTotals& t, MonoTime now);
   void publish_sys_value(std::string_view topic, std::string_view value);
-
   // Mailbox posting with retry (fanout.cc).
   void post(std::uint32_t shard, const engine::MailboxMessage& message, bool droppable);
   void retry_outbox();
@@ -201,6 +202,7 @@ class Broker final : public engine::ShardHandler {
   std::deque<PendingPost> outbox_;
   BrokerTimer outbox_timer_{TimerKind::kOutbox, this};
   BrokerTimer sys_timer_{TimerKind::kSys, this};
+  SysLoads sys_loads_;  // $SYS/broker/load/... (sys_topics.cc; shard 0 only)
   bool stopping_ = false;
 };
 

@@ -19,6 +19,7 @@ BrokerShared::BrokerShared(const BrokerConfig& config, std::uint32_t shards, con
       started_at_(clock_->now()),
       index_(router::TopicIndexConfig{shards, shards}),
       retained_(retained_limits(config)),
+      sys_retained_(router::RetainedLimits{.max_messages = SIZE_MAX, .max_bytes = SIZE_MAX}),
       presence_(shards),
       access_(std::make_unique<DenyListAccess>(config.deny_subscribe)),
       auth_(std::make_unique<AllowAnonymous>()) {

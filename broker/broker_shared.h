@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "base/clock.h"
@@ -40,7 +41,17 @@ class BrokerShared {
   const BrokerConfig& config() const { return config_; }
   std::uint32_t shard_count() const { return shard_count_; }
   router::TopicIndex& index() { return index_; }
-  router::RetainedStore& retained() { return retained_; }
+  // The retained store for a topic or filter: the broker's own $SYS topics live in a store of
+  // their own, outside the --retained-max-* limits, so they never crowd client topics out (only
+  // a filter whose first level is "$SYS" can match them [MQTT-4.7.2-1]).
+  router::RetainedStore& retained(std::string_view topic_or_filter) {
+    return is_sys_topic(topic_or_filter) ? sys_retained_ : retained_;
+  }
+  const router::RetainedStore& client_retained() const { return retained_; }
+  static bool is_sys_topic(std::string_view topic_or_filter) {
+    return topic_or_filter.starts_with("$SYS") &&
+           (topic_or_filter.size() == 4 || topic_or_filter[4] == '/');
+  }
   ClientRegistry& registry() { return registry_; }
   SessionPresence& presence() { return presence_; }
   const AccessControl& access() const { return *access_; }
@@ -61,6 +72,7 @@ class BrokerShared {
   MonoTime started_at_;
   router::TopicIndex index_;
   router::RetainedStore retained_;
+  router::RetainedStore sys_retained_;
   ClientRegistry registry_;
   SessionPresence presence_;
   std::unique_ptr<AccessControl> access_;

@@ -77,9 +77,10 @@ bool Broker::check_connect(ClientConn& c, const codec::ConnectView& p) {
     return false;
   }
   if (p.client_id.empty()) {
-    // A server-assigned identifier only for a session that ends with the connection
-    // [MQTT-3.1.3-7], [MQTT-3.1.3-8]; 3.1 requires an identifier.
-    if (!p.clean_start || p.version == codec::ProtocolVersion::kV31) {
+    // 5.0: the server assigns one and goes on as if the client had sent it [MQTT-3.1.3-6];
+    // 3.1.1: only for Clean Session 1 [MQTT-3.1.3-7], [MQTT-3.1.3-8]; 3.1 requires one.
+    const bool v311 = p.version == codec::ProtocolVersion::kV311;
+    if (p.version == codec::ProtocolVersion::kV31 || (v311 && !p.clean_start)) {
       fail(c, BrokerError::kClientIdRejected);
       return false;
     }
@@ -92,13 +93,17 @@ bool Broker::check_connect(ClientConn& c, const codec::ConnectView& p) {
     c.client_id.assign(p.client_id);
   }
   c.keep_alive = p.keep_alive;
-  if (config_.max_keepalive != 0 && (p.keep_alive == 0 || p.keep_alive > config_.max_keepalive)) {
-    // 5.0: the server's value wins (Server Keep Alive) [MQTT-3.2.2-21]; 3.1.1 cannot be told.
-    if (!codec::is_v5(p.version)) {
+  // 5.0: above the maximum, or 0, gets the server's value (Server Keep Alive) [MQTT-3.2.2-21].
+  // 3.1/3.1.1 cannot be told: above the maximum is refused; 0 (the client sends no pings) is
+  // accepted, as Mosquitto does.
+  const bool v5 = codec::is_v5(p.version);
+  const std::uint16_t max = config_.max_keepalive;
+  if (max != 0 && (p.keep_alive > max || (v5 && p.keep_alive == 0))) {
+    if (!v5) {
       fail(c, BrokerError::kKeepAliveRejected);
       return false;
     }
-    c.keep_alive = config_.max_keepalive;
+    c.keep_alive = max;
     c.server_keep_alive = true;
   }
   if (p.username) c.username.assign(*p.username);

@@ -39,7 +39,9 @@ void Broker::handle_publish(ClientConn& c, const codec::PublishView& p) {
     }
   }
   ReasonCode reason = ReasonCode::kSuccess;
-  if (shared_.access().can_publish(ClientInfo{c.client_id, c.username}, topic)) {
+  // $SYS belongs to the server: clients may read it, not write it (as Mosquitto).
+  if (!BrokerShared::is_sys_topic(topic) &&
+      shared_.access().can_publish(ClientInfo{c.client_id, c.username}, topic)) {
     MessageFields fields;
     fields.topic = topic;
     fields.payload = p.payload;

@@ -1,6 +1,7 @@
 // Retained messages (MQTT 5.0 3.3.1.3) and wills (3.1.2.5): both enter the normal publish path.
 #include <vector>
 
+#include "base/log.h"
 #include "broker/broker.h"
 #include "router/retained_message.h"
 
@@ -15,13 +16,21 @@ void Broker::store_retained(const Message& message) {
   fields.properties = message.encoded_properties();
   fields.stored_at = message.received_at();
   fields.expiry_interval_s = message.expiry_interval();
-  (void)shared_.retained().set(router::RetainedMessage::create(fields));
+  const router::RetainOutcome outcome =
+      shared_.retained(message.topic()).set(router::RetainedMessage::create(fields));
+  if (outcome == router::RetainOutcome::kRefusedCount ||
+      outcome == router::RetainOutcome::kRefusedBytes) {
+    // Still delivered to current subscribers; only not kept (counted in $SYS).
+    RMQ_LOG_DEBUG("retained message for %.*s not kept: --retained-max-%s reached",
+                  static_cast<int>(message.topic().size()), message.topic().data(),
+                  outcome == router::RetainOutcome::kRefusedCount ? "count" : "bytes");
+  }
 }
 
 // The retained messages matching a new subscription, with RETAIN set [MQTT-3.3.1-8].
 void Broker::send_retained(Session& s, std::string_view filter, const SubscriptionRecord& sub) {
   std::vector<router::RetainedPtr> found;
-  if (!shared_.retained().lookup(filter, shard_.now(), found).ok()) return;
+  if (!shared_.retained(filter).lookup(filter, shard_.now(), found).ok()) return;
   for (const router::RetainedPtr& r : found) {
     MessageFields fields;
     fields.topic = r->topic();

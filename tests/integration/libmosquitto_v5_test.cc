@@ -164,6 +164,11 @@ TEST(V5Connect, ServerKeepAliveCapsTheClients) {
   EXPECT_EQ(old.connack_code(), 2);  // 3.1.1 cannot be told: identifier rejected
   MosqClient fine(MosqConfig{.id = "fine", .keepalive = 5});
   EXPECT_TRUE(fine.connect(broker.port()));
+  MosqClient no_pings(MosqConfig{.id = "no-pings", .keepalive = 0});
+  EXPECT_TRUE(no_pings.connect(broker.port())) << "3.1.1 keep alive 0 is accepted, as Mosquitto";
+  MosqClient zero_v5(MosqConfig{.id = "zero-v5", .v5 = true, .keepalive = 0});
+  ASSERT_TRUE(zero_v5.connect(broker.port()));
+  EXPECT_EQ(zero_v5.server_keep_alive(), 5) << "5.0 keep alive 0 gets the maximum";
 }
 
 TEST(V5Expiry, ExpiredRetainedMessageIsNotSent) {

@@ -111,7 +111,8 @@ TEST(MosquittoTools, RetainedMessageReachesLaterSubscribersWithRetainSet) {
 
 TEST(MosquittoTools, SysTopics) {
   BrokerProcess broker({"--sys-interval", "1"});
-  auto sub = subscribe(broker, "$SYS/broker/#", 0, false, 12);
+  // Every retained $SYS message, then exit at the first live update.
+  auto sub = subscribe(broker, "$SYS/broker/#", 0, false, 1000, {"--retained-only"});
   EXPECT_EQ(sub->wait(), 0);
   const std::string out = sub->output();
   for (const char* topic :
@@ -166,8 +167,10 @@ TEST(MosquittoTools, Mqtt31Client) {
 }
 
 TEST(MosquittoTools, RetainedMaxCountRefusesNewTopics) {
-  // $SYS topics are retained messages too: off, so that only these count.
-  BrokerProcess broker({"--retained-max-count", "2", "--sys-interval", "0"});
+  // $SYS topics are retained too, in a store of their own: they do not use up the limit.
+  BrokerProcess broker({"--retained-max-count", "2", "--sys-interval", "1"});
+  auto sys = subscribe(broker, "$SYS/broker/uptime", 0, false, 1);
+  ASSERT_EQ(sys->wait(), 0) << "$SYS retained messages exist before the client's";
   for (const char* topic : {"keep/1", "keep/2", "keep/3"}) {
     EXPECT_EQ(publish(broker, topic, "r", 0, false, {"-r"}).first, 0);
   }
@@ -177,6 +180,38 @@ TEST(MosquittoTools, RetainedMaxCountRefusesNewTopics) {
   EXPECT_NE(out.find("keep/1 r"), std::string::npos) << out;
   EXPECT_NE(out.find("keep/2 r"), std::string::npos) << out;
   EXPECT_EQ(out.find("keep/3 r"), std::string::npos) << out;
+  auto refused = subscribe(broker, "$SYS/broker/retained messages/#", 0, false, 2);
+  refused->wait();
+  EXPECT_NE(refused->output().find("retained messages/refused 1"), std::string::npos)
+      << refused->output();
+  EXPECT_NE(refused->output().find("retained messages/count 2"), std::string::npos)
+      << refused->output();
+}
+
+TEST(MosquittoTools, SysLoadAndPerShardTopics) {
+  BrokerProcess broker({"--sys-interval", "1"}, 2);
+  // The second update carries rates: wait for two rounds of the 1 min message load.
+  auto load = subscribe(broker, "$SYS/broker/load/messages/received/1min", 0, false, 2);
+  EXPECT_EQ(load->wait(), 0);
+  auto sub = subscribe(broker, "$SYS/broker/shards/#", 0, false, 16);
+  EXPECT_EQ(sub->wait(), 0);
+  const std::string out = sub->output();
+  for (const char* topic :
+       {"$SYS/broker/shards/0/clients/connected", "$SYS/broker/shards/1/clients/connected",
+        "$SYS/broker/shards/0/sessions", "$SYS/broker/shards/1/load/messages/received/1min",
+        "$SYS/broker/shards/0/load/messages/sent/15min"}) {
+    EXPECT_NE(out.find(topic), std::string::npos) << topic << "\n" << out;
+  }
+}
+
+TEST(MosquittoTools, ClientsCannotPublishToSys) {
+  BrokerProcess broker({"--sys-interval", "0"});
+  auto sub = subscribe(broker, "$SYS/#", 0, false, 1, {"-W", "2"});
+  const auto [code, out] = publish(broker, "$SYS/broker/fake", "x", 1, true, {"-d"});
+  EXPECT_NE(out.find("PUBACK"), std::string::npos) << out;
+  EXPECT_NE(out.find("RC:135"), std::string::npos) << "0x87 Not authorized\n" << out;
+  sub->wait();
+  EXPECT_EQ(sub->output().find("fake"), std::string::npos) << sub->output();
 }
 
 TEST(MosquittoTools, MaxConnections) {

@@ -232,6 +232,35 @@ TEST(RawV5, ConnackAnnouncesTheServersLimits) {
   EXPECT_FALSE(p.assigned_client_identifier.empty());
 }
 
+// libmosquitto cannot send this CONNECT (it requires an id with clean session 0).
+TEST(RawV5, EmptyIdentifierWithCleanStart0GetsAnIdAndAPersistentSession) {
+  BrokerProcess broker;
+  std::string id;
+  {
+    RawClient raw(broker.port(), kV5);
+    codec::ConnectView c;
+    c.client_id = "";
+    c.clean_start = false;
+    c.properties.session_expiry_interval = 300;
+    c.properties.mark(codec::PropertyId::kSessionExpiryInterval);
+    const auto connack = raw.handshake(c);
+    ASSERT_TRUE(connack);
+    ASSERT_EQ(connack->connack().reason_code, 0) << "MQTT-3.1.3-6: not refused in 5.0";
+    id = std::string(connack->connack().properties.assigned_client_identifier);
+    ASSERT_FALSE(id.empty());
+    ASSERT_TRUE(raw.subscribe("kept", codec::QoS::kAtLeastOnce));
+  }
+  ASSERT_TRUE(broker.wait_for_log("disconnect client=" + id + " "));
+  auto pub = connect_client(broker, MosqConfig{.id = "pub", .v5 = true});
+  ASSERT_TRUE(pub->publish("kept", "while away", 1));
+  MosqClient back(MosqConfig{.id = id, .v5 = true, .clean = false, .session_expiry = 300});
+  ASSERT_TRUE(back.connect(broker.port()));
+  EXPECT_TRUE(back.session_present()) << "the session lives on under the assigned identifier";
+  const auto m = back.receive();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->payload, "while away");
+}
+
 TEST(RawV5, DisconnectCanShortenTheSessionExpiry) {
   BrokerProcess broker;
   codec::Properties props;
