@@ -21,9 +21,11 @@
 
 #include "broker/broker_shared.h"
 #include "broker/errors.h"
+#include "broker/outgoing.h"
 #include "broker/session.h"
 #include "broker/sys_load.h"
 #include "codec/decode.h"
+#include "engine/block_pool.h"
 #include "engine/shard.h"
 #include "router/delivery.h"
 #include "router/match_result.h"
@@ -38,10 +40,18 @@ enum class MailType : std::uint16_t {
   kDeliverOne,       // bytes: the Message; u32: session; u64: pack_delivery() (no allocation)
 };
 
-// One message's deliveries on one shard (deliveries' ids_begin index `ids`).
+// One message's deliveries on one shard (deliveries' ids_begin index `ids`). A batch posted to
+// another shard is made on the sender and deleted on the receiver: the object and its vectors
+// come from the block pool (engine/block_pool.h), so neither side touches the heap once warm.
 struct DeliveryBatch {
-  std::vector<router::Delivery> deliveries;
-  std::vector<std::uint32_t> ids;
+  template <typename T>
+  using Vector = std::vector<T, engine::PoolAllocator<T>>;
+
+  static void* operator new(std::size_t size) { return engine::pool_allocate(size); }
+  static void operator delete(void* p) noexcept { engine::pool_free(p); }
+
+  Vector<router::Delivery> deliveries;
+  Vector<std::uint32_t> ids;
   std::span<const std::uint32_t> ids_of(const router::Delivery& d) const {
     return std::span<const std::uint32_t>(ids).subspan(d.ids_begin, d.ids_count);
   }
@@ -143,12 +153,20 @@ class Broker final : public engine::ShardHandler {
   void post_batch(std::uint32_t shard, const Message& message, const DeliveryBatch& batch);
   void deliver_batch(const Message& message, const DeliveryBatch& batch);
   void deliver(Session& s, OutboundMessage m);
-  void send_qos0(ClientConn& c, const OutboundMessage& m, SharedBytes shared_bytes);
+  // A QoS 0 copy for one subscriber, borrowed from the caller (nothing is allocated for it).
+  struct Qos0Copy {
+    const Message& message;
+    bool retain = false;
+    std::span<const std::uint32_t> subscription_ids;
+  };
+  void send_qos0(ClientConn& c, const Qos0Copy& copy, SharedBytes encoded);
   bool send_inflight(Session& s, ClientConn& c, OutboundMessage m);
   void pump_queue(Session& s);
   void resume(Session& s);
   SharedBytes encode_for(ClientConn& c, const OutboundMessage& m, std::uint16_t packet_id,
                          bool dup);
+  // `layout` with the version, topic alias and (for 3.1.1) no subscription ids filled in for `c`.
+  SharedBytes encode_for(ClientConn& c, const Message& message, PublishLayout layout);
   bool can_receive(const Session& s) const;
   // Records whether a message to `c` was just dropped for a limit (`dropped`) or delivered, and
   // disconnects a client that has been dropping for longer than the slow-subscriber timeout.

@@ -41,7 +41,7 @@ void Broker::deliver_batch(const Message& message, const DeliveryBatch& batch) {
     ClientConn& c = *s->conn;
     const bool v5 = codec::is_v5(c.version);
     if (v5 && (!ids.empty() || c.out_aliases.maximum() != 0)) {
-      send_qos0(c, OutboundMessage{message.share(), qos, retain, {ids.begin(), ids.end()}}, {});
+      send_qos0(c, Qos0Copy{message, retain, ids}, {});
       continue;
     }
     SharedBytes& bytes = plain[v5 ? 1 : 0][retain ? 1 : 0];
@@ -55,13 +55,13 @@ void Broker::deliver_batch(const Message& message, const DeliveryBatch& batch) {
         continue;
       }
     }
-    send_qos0(c, OutboundMessage{}, bytes.share());
+    send_qos0(c, Qos0Copy{message, retain, {}}, bytes.share());
   }
 }
 
 void Broker::deliver(Session& s, OutboundMessage m) {
   if (m.qos == QoS::kAtMostOnce) {
-    if (can_receive(s)) send_qos0(*s.conn, m, {});
+    if (can_receive(s)) send_qos0(*s.conn, Qos0Copy{m.message, m.retain, m.subscription_ids}, {});
     return;
   }
   if (can_receive(s) && s.queue.empty() && !s.inflight.full()) {
@@ -77,16 +77,19 @@ void Broker::deliver(Session& s, OutboundMessage m) {
   if (s.conn != nullptr && s.conn->phase == ConnPhase::kConnected) note_backlog(*s.conn, true);
 }
 
-// Sends a QoS 0 copy: `encoded` when the caller already has the bytes, else `m` encoded for `c`.
-// Dropped when the connection's send queue is over its budget (slow subscriber).
-void Broker::send_qos0(ClientConn& c, const OutboundMessage& m, SharedBytes encoded) {
+// Sends a QoS 0 copy: `encoded` when the caller already has the bytes, else `copy` encoded for
+// `c`. Dropped when the connection's send queue is over its budget (slow subscriber).
+void Broker::send_qos0(ClientConn& c, const Qos0Copy& copy, SharedBytes encoded) {
   if (shard_.queued_bytes(c.id) > config_.send_budget_bytes) {
     stats_.dropped_qos0_slow.add();
     note_backlog(c, true);
     return;
   }
   if (encoded.empty()) {
-    encoded = encode_for(c, m, 0, false);
+    PublishLayout layout;
+    layout.retain = copy.retain;
+    layout.subscription_ids = copy.subscription_ids;
+    encoded = encode_for(c, copy.message, layout);
   } else if (c.maximum_packet_size != 0 && encoded.size() > c.maximum_packet_size) {
     encoded.release();
   }
@@ -145,7 +148,7 @@ void Broker::pump_queue(Session& s) {
       continue;
     }
     if (m.qos == QoS::kAtMostOnce) {
-      send_qos0(*s.conn, m, {});
+      send_qos0(*s.conn, Qos0Copy{m.message, m.retain, m.subscription_ids}, {});
     } else if (!send_inflight(s, *s.conn, std::move(m))) {
       break;
     }
@@ -182,17 +185,22 @@ SharedBytes Broker::encode_for(ClientConn& c, const OutboundMessage& m, std::uin
   layout.retain = m.retain;
   layout.dup = dup;
   layout.packet_id = packet_id;
+  layout.subscription_ids = m.subscription_ids;
+  return encode_for(c, m.message, layout);
+}
+
+SharedBytes Broker::encode_for(ClientConn& c, const Message& message, PublishLayout layout) {
   if (!codec::is_v5(c.version)) {
     layout.version = codec::ProtocolVersion::kV311;
-    return encode_publish(m.message, layout, shard_.now(), 0);
+    layout.subscription_ids = {};
+    return encode_publish(message, layout, shard_.now(), 0);
   }
   layout.version = codec::ProtocolVersion::kV5;
-  layout.subscription_ids = m.subscription_ids;
-  const OutboundAliases::Choice alias = c.out_aliases.choose(m.message.topic());
+  const OutboundAliases::Choice alias = c.out_aliases.choose(message.topic());
   layout.topic_alias = alias.alias;
   layout.omit_topic = alias.omit_topic;
-  SharedBytes bytes = encode_publish(m.message, layout, shard_.now(), c.maximum_packet_size);
-  if (!bytes.empty()) c.out_aliases.commit(m.message.topic(), alias);
+  SharedBytes bytes = encode_publish(message, layout, shard_.now(), c.maximum_packet_size);
+  if (!bytes.empty()) c.out_aliases.commit(message.topic(), alias);
   return bytes;
 }
 

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <new>
 
+#include "engine/block_pool.h"
+
 namespace rmq::engine {
 namespace {
 
@@ -18,7 +20,7 @@ Block* as_block(void* p) { return static_cast<Block*>(p); }
 
 void* allocate_block(std::size_t capacity) {
   RMQ_ASSERT(capacity <= UINT32_MAX);
-  void* memory = ::operator new(sizeof(Block) + capacity);
+  void* memory = pool_allocate(sizeof(Block) + capacity);
   Block* block = new (memory) Block{};
   block->refs.store(1, std::memory_order_relaxed);
   block->capacity = static_cast<std::uint32_t>(capacity);
@@ -29,7 +31,7 @@ void unref_block(void* p) {
   Block* block = as_block(p);
   if (block->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     block->~Block();
-    ::operator delete(p);
+    pool_free(p);
   }
 }
 

@@ -1,9 +1,11 @@
 // SharedBytes: an immutable, reference-counted byte slice.
 //
-// One heap allocation holds the reference count, the capacity and the bytes. share() and slice()
-// add a reference (no copy); the block is freed when the last reference is released. The count is
+// One block holds the reference count, the capacity and the bytes. share() and slice() add a
+// reference (no copy); the block is freed when the last reference is released. The count is
 // atomic, so references may be held and released on any thread: the same slice can sit in many
-// connections' send queues on many shards (fan-out without copying).
+// connections' send queues on many shards (fan-out without copying). Blocks come from the calling
+// thread's block pool (engine/block_pool.h) and go back to it from whichever thread releases the
+// last reference, so steady traffic does not touch the heap.
 //
 // Lifetime rule: the bytes stay valid and unchanged for as long as this object holds its
 // reference. Bytes are written once, through a Builder, before the first share; nobody writes them
@@ -33,7 +35,7 @@ class SharedBytes {
     std::uint32_t size = 0;
   };
 
-  // Fills a freshly allocated block exactly once, then turns it into a SharedBytes.
+  // Fills a fresh block exactly once, then turns it into a SharedBytes.
   class Builder {
    public:
     explicit Builder(std::size_t capacity);

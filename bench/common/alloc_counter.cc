@@ -2,6 +2,7 @@
 // into thread-local counters. See alloc_counter.h.
 #include "bench/common/alloc_counter.h"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdlib>
 #include <new>
@@ -13,13 +14,22 @@ namespace {
 // of a thread's life (including before main and during thread exit).
 constinit thread_local AllocCounts tl_counts{};
 
+// The same counts summed over every thread (relaxed: totals, no ordering with anything else).
+constinit std::atomic<std::uint64_t> g_allocations{0};
+constinit std::atomic<std::uint64_t> g_deallocations{0};
+constinit std::atomic<std::uint64_t> g_bytes{0};
+
 void note_allocation(std::size_t size) {
   ++tl_counts.allocations;
   tl_counts.bytes += size;
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  g_bytes.fetch_add(size, std::memory_order_relaxed);
 }
 
 void note_deallocation(void* p) {
-  if (p != nullptr) ++tl_counts.deallocations;
+  if (p == nullptr) return;
+  ++tl_counts.deallocations;
+  g_deallocations.fetch_add(1, std::memory_order_relaxed);
 }
 
 // malloc or posix_memalign; nullptr on failure. `alignment` 0 means the default alignment.
@@ -62,6 +72,11 @@ std::size_t to_size(std::align_val_t alignment) { return static_cast<std::size_t
 }  // namespace
 
 AllocCounts thread_alloc_counts() { return tl_counts; }
+
+AllocCounts process_alloc_counts() {
+  return {g_allocations.load(std::memory_order_relaxed),
+          g_deallocations.load(std::memory_order_relaxed), g_bytes.load(std::memory_order_relaxed)};
+}
 
 }  // namespace rmq::bench
 

@@ -6,7 +6,9 @@
 // counters of the calling thread, then allocates with malloc/posix_memalign or releases with free.
 // Memory obtained from malloc directly (C libraries) is not seen.
 //
-// Threads: the counters are thread_local; a thread reads only its own, without synchronisation.
+// Threads: each thread counts into its own thread_local counters, which only it reads, and into
+// process-wide atomic totals, which any thread may read (a relaxed snapshot: exact once the other
+// threads are quiet).
 #pragma once
 
 #include <cstdint>
@@ -27,6 +29,9 @@ struct AllocCounts {
 // The calling thread's counts since the thread started.
 AllocCounts thread_alloc_counts();
 
+// Every thread's counts since the process started.
+AllocCounts process_alloc_counts();
+
 // The calling thread's allocations between construction and each call to counts().
 class AllocScope {
  public:
@@ -35,6 +40,19 @@ class AllocScope {
 
  private:
   AllocCounts start_;
+};
+
+// The allocations of all threads but the calling one between construction and each call to
+// others(): what background threads (e.g. a server's) did while this thread watched. Construct
+// and read it on the same thread.
+class OtherThreadsAllocScope {
+ public:
+  OtherThreadsAllocScope() : process_start_(process_alloc_counts()) {}
+  AllocCounts others() const { return (process_alloc_counts() - process_start_) - own_.counts(); }
+
+ private:
+  AllocCounts process_start_;
+  AllocScope own_;
 };
 
 }  // namespace rmq::bench

@@ -140,5 +140,36 @@ TEST(AllocCounterTest, CountersArePerThread) {
   EXPECT_LE(mine.allocations, 1u);  // at most the thread's launch state
 }
 
+TEST(AllocCounterTest, OtherThreadsScopeSeesOnlyTheOtherThreads) {
+  OtherThreadsAllocScope scope;
+  std::vector<int*> mine;
+  for (int i = 0; i < 3; ++i) mine.push_back(new int(i));
+  std::thread worker([] {
+    for (int i = 0; i < 5; ++i) {
+      int* p = new int(i);
+      escape(p);
+      delete p;
+    }
+  });
+  worker.join();
+  for (int* p : mine) delete p;
+  // The worker's five, and nothing of this thread's (its vector, its ints, the thread's launch
+  // state). The worker frees its launch state, which this thread allocated: one more delete.
+  EXPECT_EQ(scope.others().allocations, 5u);
+  EXPECT_EQ(scope.others().bytes, 5 * sizeof(int));
+  EXPECT_GE(scope.others().deallocations, 5u);
+  EXPECT_LE(scope.others().deallocations, 6u);
+}
+
+TEST(AllocCounterTest, ProcessCountsIncludeThisThread) {
+  const AllocCounts before = process_alloc_counts();
+  int* p = new int(3);
+  escape(p);
+  delete p;
+  const AllocCounts delta = process_alloc_counts() - before;
+  EXPECT_GE(delta.allocations, 1u);
+  EXPECT_GE(delta.deallocations, 1u);
+}
+
 }  // namespace
 }  // namespace rmq::bench
