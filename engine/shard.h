@@ -23,6 +23,7 @@
 #include "engine/connection.h"
 #include "engine/engine_shared.h"
 #include "engine/handler.h"
+#include "engine/iovec_arena.h"
 #include "engine/pool.h"
 #include "engine/stats.h"
 #include "engine/timer_wheel.h"
@@ -97,6 +98,7 @@ class Shard {
   bool flush_dirty_connections();
   bool publish_mailboxes();
   void submit_and_wait(bool did_work);
+  void submit_and_wait_for_events(bool did_work);
 
   // Completions (shard_io.cc).
   void dispatch(const Completion& c);
@@ -114,6 +116,7 @@ class Shard {
   void arm_accept(std::uint32_t listener);
   void arm_recv(std::uint32_t slot, Connection& conn);
   void arm_signal_read();
+  std::span<iovec> lend_iovecs(std::size_t wanted);
   void submit_send(std::uint32_t slot, Connection& conn);
   void send_msg_ring(ShardId to, OpTag tag);
 
@@ -150,6 +153,7 @@ class Shard {
   TimerWheel wheel_;
   FreeList<SendQueue> send_queues_;
   FreeList<RecvTail> recv_tails_;
+  IovecArena iovecs_;  // the iovec arrays of sends not yet submitted
   ShardStats stats_;
 
   std::vector<int> listen_fds_;

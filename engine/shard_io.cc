@@ -221,8 +221,23 @@ bool Shard::stash(std::uint32_t slot, Connection& conn, std::span<const std::byt
   return true;
 }
 
+// The iovecs for one sendmsg of up to `wanted` slices. When the arena runs short, everything
+// prepared so far is submitted (the kernel copies each send's iovecs as it consumes the SQE), and
+// the arena is recycled once the submission queue is empty.
+std::span<iovec> Shard::lend_iovecs(std::size_t wanted) {
+  for (int attempt = 0; iovecs_.available() < wanted && attempt < 1000; ++attempt) {
+    if (io_uring_submit(&ring_) < 0) io_uring_submit_and_get_events(&ring_);
+    if (io_uring_sq_ready(&ring_) == 0) iovecs_.recycle();
+  }
+  RMQ_ASSERT(iovecs_.available() > 0);
+  return iovecs_.take(wanted);
+}
+
+// At most one sendmsg per connection is prepared or in flight: flush_dirty_connections, the only
+// caller, skips connections with one in flight, and mark_dirty never lists them.
 void Shard::submit_send(std::uint32_t slot, Connection& conn) {
-  conn.sendq->prepare_send();
+  RMQ_DCHECK(!conn.send_in_flight && conn.sendq != nullptr && !conn.sendq->empty());
+  conn.sendq->prepare_send(lend_iovecs(std::min(conn.sendq->slices(), SendQueue::kMaxIov)));
   io_uring_sqe* sqe = get_sqe();
   io_uring_prep_sendmsg(sqe, conn.fd, conn.sendq->msg(), MSG_NOSIGNAL);
   io_uring_sqe_set_data64(sqe, encode_user_data(OpTag::kSend, slot, conn.generation));
