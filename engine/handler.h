@@ -36,6 +36,13 @@ class ShardHandler {
   // A timer armed through Shard::arm_timer fired (it is disarmed; re-arm it to repeat).
   virtual void on_timer(Timer& timer) { (void)timer; }
 
+  // The end of one loop turn: called once per turn, after every step of the turn that may call
+  // the handler (completions, mailboxes, timers, closes) and before the turn's sends are flushed,
+  // its mailbox messages published and the shard waits. Sends, posts and timers from here take
+  // effect in this same turn. Called once more after the final mailbox delivery at exit. For
+  // per-turn work: flushing batches gathered during the turn, a quiescent point.
+  virtual void on_turn_end() {}
+
   // Shutdown began on this shard: called once, before any on_shutdown. Accepting has stopped.
   virtual void on_stop() {}
 

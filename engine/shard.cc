@@ -103,12 +103,14 @@ void Shard::run() {
     did_work |= run_timers();
     did_work |= advance_lifecycle();
     did_work |= rearm_operations();
+    handler_->on_turn_end();  // after every step that calls the handler, before the flush
     did_work |= flush_dirty_connections();
     did_work |= publish_mailboxes();
     submit_and_wait(did_work);
   }
   // Every shard has closed its connections; deliver what is still in the mailboxes.
   drain_mailboxes();
+  handler_->on_turn_end();
   publish_mailboxes();
   io_uring_submit(&ring_);
 }

@@ -5,7 +5,7 @@
 // whole turn did none, the shard blocks in io_uring_enter until a completion arrives or the next
 // timer tick is due:
 //   reap_completions -> drain_mailboxes -> run_timers -> advance_lifecycle -> rearm_operations
-//   -> flush_dirty_connections -> publish_mailboxes -> submit_and_wait
+//   -> ShardHandler::on_turn_end -> flush_dirty_connections -> publish_mailboxes -> submit_and_wait
 //
 // Threading: every public method is for the shard's own thread (that is, for ShardHandler
 // callbacks), except id(), shard_count() and stats(), which any thread may call.
