@@ -200,7 +200,7 @@ bool Shard::rearm_operations() {
     starved_.pop_back();
     Connection& conn = slab_.at(slot);
     conn.starved = false;
-    if (conn.state != ConnState::kOpen || conn.recv_armed) continue;
+    if (!wants_recv(conn)) continue;
     arm_recv(slot, conn);
     stats_.recv_rearms.add();
     ++armed;

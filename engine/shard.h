@@ -47,6 +47,11 @@ class Shard {
   // closing or stale id); kResourceExhausted over max_queued_bytes_per_conn.
   Status send(ConnId id, SharedBytes bytes);
   // Closes `id` (no-op for a stale id); on_close follows from the loop, never from inside close().
+  // kFlush: no more on_data; what is queued is sent (bounded by close_flush_timeout); then, with
+  // EngineConfig::linger_timeout > 0, FIN is sent, on_close is called, and the engine keeps
+  // reading and discarding until the peer closes or the linger times out, before closing the fd
+  // (the slot and its fd count toward max_connections until then). kAbort: the queue is dropped
+  // and the socket shut down at once; on_close follows once the fd is closed.
   void close(ConnId id, CloseMode mode = CloseMode::kFlush);
   bool is_open(ConnId id) const;
   // Bytes queued and not yet sent, for one connection (0 for a stale id) and for the whole shard.
@@ -130,6 +135,10 @@ class Shard {
   void mark_starved(std::uint32_t slot, Connection& conn);
   void begin_flush_close(std::uint32_t slot, Connection& conn, CloseReason reason);
   void abort_connection(std::uint32_t slot, Connection& conn, CloseReason reason);
+  void finish_flush(std::uint32_t slot, Connection& conn);
+  void end_linger(std::uint32_t slot, Connection& conn);
+  void notify_close(std::uint32_t slot, Connection& conn);
+  static bool wants_recv(const Connection& conn);
   void drop_send_queue(Connection& conn);
   void list_closing(std::uint32_t slot, Connection& conn);
   bool advance_closing();
@@ -164,7 +173,7 @@ class Shard {
   std::vector<std::uint32_t> dirty_;     // slots with bytes to send and no send in flight
   std::vector<std::uint32_t> flushing_;  // scratch for flush_dirty_connections
   std::vector<std::uint32_t> starved_;   // slots whose multishot recv must be armed again
-  std::vector<std::uint32_t> closing_;   // slots in kDraining / kShutdown
+  std::vector<std::uint32_t> closing_;   // slots in kDraining / kLingering / kShutdown
   std::vector<ShardId> outbox_;          // destinations with staged mailbox messages
   std::vector<bool> outbox_listed_;
 

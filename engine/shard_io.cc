@@ -159,17 +159,34 @@ void Shard::on_recv(const UserData& op, const Completion& c) {
     stats_.recv_bytes.add(static_cast<std::uint64_t>(c.res));
     if (conn.state == ConnState::kOpen) {
       deliver(slot, conn, buffer_id, static_cast<std::size_t>(c.res));
+    } else {
+      stats_.discarded_bytes.add(static_cast<std::uint64_t>(c.res));
     }
     buffers_->release(buffer_id);
-    if (!more && conn.state == ConnState::kOpen) mark_starved(slot, conn);
+    if (!more && wants_recv(conn)) mark_starved(slot, conn);
   } else if (c.res == 0) {
-    begin_flush_close(slot, conn, CloseReason::kPeerClosed);
+    conn.peer_eof = true;
+    if (conn.state == ConnState::kLingering) {
+      end_linger(slot, conn);
+    } else {
+      begin_flush_close(slot, conn, CloseReason::kPeerClosed);
+    }
   } else if (c.res == -ENOBUFS) {
     stats_.enobufs.add();
-    if (conn.state == ConnState::kOpen) mark_starved(slot, conn);
+    if (wants_recv(conn)) mark_starved(slot, conn);
+  } else if (conn.state == ConnState::kLingering) {
+    end_linger(slot, conn);
   } else if (conn.state == ConnState::kOpen || conn.state == ConnState::kDraining) {
     abort_connection(slot, conn, reason_for_errno(-c.res));
   }
+}
+
+// Whether `conn` should have a multishot recv armed: to deliver (kOpen), or to read and discard
+// while it closes (kDraining, kLingering: unread bytes at close(2) would make the kernel send RST).
+bool Shard::wants_recv(const Connection& conn) {
+  const bool reading = conn.state == ConnState::kOpen || conn.state == ConnState::kDraining ||
+                       conn.state == ConnState::kLingering;
+  return reading && !conn.peer_eof && !conn.recv_armed;
 }
 
 // Hands `length` bytes of receive buffer `buffer_id` to the handler: zero-copy while the
