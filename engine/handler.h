@@ -27,7 +27,10 @@ class ShardHandler {
   // handler does not consume are presented again, followed by new ones, on the next call.
   virtual RecvResult on_data(ConnId id, const RecvView& data) = 0;
 
-  // The connection is gone; exactly one per on_open. `id` is already stale.
+  // The connection is gone for the handler; exactly one per on_open, never followed by on_data or
+  // on_shutdown for it. `id` is already stale. After a flushing close this comes once everything
+  // queued was sent, when the engine begins to linger (see Shard::close); the socket may stay
+  // open a little longer, invisible to the handler.
   virtual void on_close(ConnId id, CloseReason reason) = 0;
 
   // A message another shard (or this one) posted to this shard.

@@ -136,7 +136,7 @@ class Shard {
   void begin_flush_close(std::uint32_t slot, Connection& conn, CloseReason reason);
   void abort_connection(std::uint32_t slot, Connection& conn, CloseReason reason);
   void finish_flush(std::uint32_t slot, Connection& conn);
-  void end_linger(std::uint32_t slot, Connection& conn);
+  void end_linger(Connection& conn);
   void notify_close(std::uint32_t slot, Connection& conn);
   static bool wants_recv(const Connection& conn);
   void drop_send_queue(Connection& conn);

@@ -90,7 +90,7 @@ void Shard::begin_flush_close(std::uint32_t slot, Connection& conn, CloseReason 
 
 void Shard::abort_connection(std::uint32_t slot, Connection& conn, CloseReason reason) {
   if (conn.state == ConnState::kLingering) {
-    end_linger(slot, conn);
+    end_linger(conn);
     return;
   }
   if (conn.state != ConnState::kOpen && conn.state != ConnState::kDraining) return;
@@ -135,8 +135,7 @@ void Shard::finish_flush(std::uint32_t slot, Connection& conn) {
 }
 
 // Ends a linger (peer EOF or error, timeout, abort): the fd is closed once no op is in flight.
-void Shard::end_linger(std::uint32_t slot, Connection& conn) {
-  (void)slot;
+void Shard::end_linger(Connection& conn) {
   RMQ_DCHECK(conn.state == ConnState::kLingering);
   conn.state = ConnState::kShutdown;
   stats_.lingering.sub(1);
@@ -175,7 +174,7 @@ bool Shard::advance_closing() {
       }
     } else if (conn.state == ConnState::kLingering && current >= conn.close_deadline) {
       stats_.linger_timeouts.add();
-      end_linger(slot, conn);
+      end_linger(conn);
       did_work = true;
     }
     if (conn.state == ConnState::kShutdown && conn.ops == 0) {

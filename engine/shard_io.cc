@@ -167,7 +167,7 @@ void Shard::on_recv(const UserData& op, const Completion& c) {
   } else if (c.res == 0) {
     conn.peer_eof = true;
     if (conn.state == ConnState::kLingering) {
-      end_linger(slot, conn);
+      end_linger(conn);
     } else {
       begin_flush_close(slot, conn, CloseReason::kPeerClosed);
     }
@@ -175,7 +175,7 @@ void Shard::on_recv(const UserData& op, const Completion& c) {
     stats_.enobufs.add();
     if (wants_recv(conn)) mark_starved(slot, conn);
   } else if (conn.state == ConnState::kLingering) {
-    end_linger(slot, conn);
+    end_linger(conn);
   } else if (conn.state == ConnState::kOpen || conn.state == ConnState::kDraining) {
     abort_connection(slot, conn, reason_for_errno(-c.res));
   }
