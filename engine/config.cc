@@ -42,6 +42,10 @@ Status EngineConfig::validate() const {
   if (max_connections == 0 || listen_backlog <= 0) {
     return Status(StatusCode::kInvalidArgument, "max_connections and listen_backlog must be > 0");
   }
+  if (linger_timeout < Duration::zero() || close_flush_timeout < Duration::zero()) {
+    return Status(StatusCode::kInvalidArgument,
+                  "linger_timeout and close_flush_timeout must not be negative");
+  }
   if (max_pending_recv_bytes < recv_buffer_size) {
     return Status(StatusCode::kInvalidArgument,
                   "max_pending_recv_bytes must be at least recv_buffer_size");

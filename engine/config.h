@@ -63,7 +63,13 @@ struct EngineConfig {
 
   // Lifecycle.
   Duration close_flush_timeout = 5s;  // a flushing close that takes longer is aborted
-  Duration shutdown_timeout = 5s;     // connections still open this long after stop are aborted
+  // Lingering close: once a flushing close has sent everything, the engine sends FIN
+  // (shutdown(SHUT_WR)) and reads and discards whatever the peer still sends until it closes too
+  // (EOF), fails, or this long has passed; only then is the socket closed. Closing a socket with
+  // unread data makes the kernel answer with RST, which can destroy the last bytes sent (an MQTT
+  // DISCONNECT with its reason code) before the peer reads them. 0 closes at once.
+  Duration linger_timeout = 2s;
+  Duration shutdown_timeout = 5s;  // connections still open this long after stop are aborted
   // Block SIGINT/SIGTERM in the thread calling Engine::start (before shard threads inherit the
   // mask) and stop the engine when one arrives (read by shard 0 through a signalfd).
   bool handle_signals = false;

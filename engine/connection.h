@@ -4,9 +4,17 @@
 // slot index; ConnId adds the slot's generation. It stays small and owns nothing while idle: the
 // send queue and the reassembly tail exist only while they hold bytes.
 //
-// States:  kOpen -> kDraining (flushing close: queue drains, then shutdown) -> kShutdown
-//          kOpen / kDraining -> kShutdown (abort: queue dropped, shutdown(2) at once)
-//          kShutdown -> kFree once no io_uring op is in flight (fd closed, on_close called).
+// States:  kOpen -> kDraining (flushing close: the queue drains; received bytes are discarded)
+//          kDraining -> kLingering (drained: FIN sent, on_close called, the peer's bytes are read
+//                       and discarded until its EOF, an error or EngineConfig::linger_timeout)
+//          kDraining -> kShutdown (drained, when not lingering: the peer already sent EOF, or
+//                       linger_timeout is 0)
+//          kOpen / kDraining / kLingering -> kShutdown (abort, timeout: queue dropped,
+//                       shutdown(2) at once) ; kLingering -> kShutdown (EOF or error)
+//          kShutdown -> kFree once no io_uring op is in flight (fd closed, on_close called unless
+//                       it was already, slot and generation free for reuse).
+// From on_close on, the layer above's ConnId is stale (close_notified) even though the slot, its
+// generation and the fd stay taken until kFree.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +28,7 @@
 
 namespace rmq::engine {
 
-enum class ConnState : std::uint8_t { kFree, kOpen, kDraining, kShutdown };
+enum class ConnState : std::uint8_t { kFree, kOpen, kDraining, kLingering, kShutdown };
 
 struct Connection {
   int fd = -1;
@@ -33,9 +41,11 @@ struct Connection {
   bool dirty = false;           // on the shard's flush list
   bool starved = false;         // on the shard's re-arm list (recv ended, e.g. -ENOBUFS)
   bool closing_listed = false;  // on the shard's closing list
+  bool peer_eof = false;        // the peer shut down its side: no linger, no more recv
+  bool close_notified = false;  // on_close delivered: the layer above's id is stale
   std::uint32_t need = 0;       // RecvResult::need for the bytes in `tail`
   std::uint32_t next_free = 0;  // free-list link while kFree
-  MonoTime close_deadline{};    // kDraining: abort after this
+  MonoTime close_deadline{};    // kDraining: abort after this; kLingering: close after this
   std::unique_ptr<SendQueue> sendq;
   std::unique_ptr<RecvTail> tail;
   void* user = nullptr;  // for the layer above

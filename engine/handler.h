@@ -27,7 +27,10 @@ class ShardHandler {
   // handler does not consume are presented again, followed by new ones, on the next call.
   virtual RecvResult on_data(ConnId id, const RecvView& data) = 0;
 
-  // The connection is gone; exactly one per on_open. `id` is already stale.
+  // The connection is gone for the handler; exactly one per on_open, never followed by on_data or
+  // on_shutdown for it. `id` is already stale. After a flushing close this comes once everything
+  // queued was sent, when the engine begins to linger (see Shard::close); the socket may stay
+  // open a little longer, invisible to the handler.
   virtual void on_close(ConnId id, CloseReason reason) = 0;
 
   // A message another shard (or this one) posted to this shard.
@@ -35,6 +38,13 @@ class ShardHandler {
 
   // A timer armed through Shard::arm_timer fired (it is disarmed; re-arm it to repeat).
   virtual void on_timer(Timer& timer) { (void)timer; }
+
+  // The end of one loop turn: called once per turn, after every step of the turn that may call
+  // the handler (completions, mailboxes, timers, closes) and before the turn's sends are flushed,
+  // its mailbox messages published and the shard waits. Sends, posts and timers from here take
+  // effect in this same turn. Called once more after the final mailbox delivery at exit. For
+  // per-turn work: flushing batches gathered during the turn, a quiescent point.
+  virtual void on_turn_end() {}
 
   // Shutdown began on this shard: called once, before any on_shutdown. Accepting has stopped.
   virtual void on_stop() {}

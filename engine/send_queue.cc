@@ -31,19 +31,19 @@ void SendQueue::pop_front() {
   front_offset_ = 0;
 }
 
-std::size_t SendQueue::prepare_send() {
-  RMQ_DCHECK(count_ > 0);
+std::size_t SendQueue::prepare_send(std::span<iovec> iov) {
+  RMQ_DCHECK(count_ > 0 && !iov.empty() && iov.size() <= kMaxIov && in_flight_bytes_ == 0);
   std::size_t n = 0;
   std::size_t bytes = 0;
-  for (; n < count_ && n < kMaxIov; ++n) {
+  for (; n < count_ && n < iov.size(); ++n) {
     SharedBytes& slice = at(static_cast<std::uint32_t>(n));
     const std::size_t skip = n == 0 ? front_offset_ : 0;
-    iov_[n].iov_base = const_cast<std::byte*>(slice.data() + skip);
-    iov_[n].iov_len = slice.size() - skip;
-    bytes += iov_[n].iov_len;
+    iov[n].iov_base = const_cast<std::byte*>(slice.data() + skip);
+    iov[n].iov_len = slice.size() - skip;
+    bytes += iov[n].iov_len;
   }
   msg_ = {};
-  msg_.msg_iov = iov_;
+  msg_.msg_iov = iov.data();
   msg_.msg_iovlen = n;
   in_flight_bytes_ = bytes;
   return bytes;

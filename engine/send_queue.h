@@ -1,19 +1,23 @@
-// SendQueue: a connection's outgoing byte slices while it has any, plus the msghdr and iovec array
-// of its one sendmsg in flight. Taken from the shard's FreeList when the first slice is queued and
-// given back once drained, so an idle connection owns none.
+// SendQueue: a connection's outgoing byte slices while it has any, plus the msghdr of its one
+// sendmsg in flight. Taken from the shard's FreeList when the first slice is queued and given back
+// once drained, so an idle connection owns none. The iovec array of a send is not here: the shard
+// lends it from its IovecArena, for no longer than it takes to submit the send.
 //
 // Invariants: slices are sent front to back; the first `front_offset_` bytes of the front slice
-// have left already; queued_bytes() counts every byte not yet sent (in flight included). While a
-// sendmsg is in flight its iovecs point into the front slices, which therefore stay queued (the
-// slice objects may move when the queue grows; the bytes they reference do not).
+// have left already; queued_bytes() counts every byte not yet sent (in flight included). At most
+// one sendmsg per queue is prepared or in flight at a time; its iovecs point into the front
+// slices, which therefore stay queued until it completes (the slice objects may move when the
+// queue grows; the bytes they reference do not).
 #pragma once
 
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 
 #include "engine/shared_bytes.h"
 
@@ -21,7 +25,10 @@ namespace rmq::engine {
 
 class SendQueue {
  public:
-  static constexpr std::size_t kMaxIov = 64;
+  // Slices one sendmsg gathers at most: the kernel's limit (UIO_MAXIOV; sendmsg fails with
+  // EMSGSIZE above it).
+  static constexpr std::size_t kMaxIov = 1024;
+  static_assert(kMaxIov <= IOV_MAX);
   static constexpr std::uint32_t kInitialCapacity = 8;
   static constexpr std::uint32_t kMaxCachedCapacity = 1024;
 
@@ -34,8 +41,9 @@ class SendQueue {
   std::size_t slices() const { return count_; }
   std::size_t queued_bytes() const { return queued_bytes_; }
 
-  // Points msg() at up to kMaxIov slices from the front; returns the bytes it covers.
-  std::size_t prepare_send();
+  // Fills `iov` with up to iov.size() (<= kMaxIov) slices from the front, points msg() at them and
+  // returns the bytes they cover. `iov` must stay valid until the send is submitted.
+  std::size_t prepare_send(std::span<iovec> iov);
   msghdr* msg() { return &msg_; }
   std::size_t in_flight_bytes() const { return in_flight_bytes_; }
   // `sent` bytes of the prepared send left the socket.
@@ -60,7 +68,6 @@ class SendQueue {
   std::size_t queued_bytes_ = 0;
   std::size_t in_flight_bytes_ = 0;
   msghdr msg_{};
-  iovec iov_[kMaxIov];
 };
 
 }  // namespace rmq::engine

@@ -17,6 +17,8 @@ namespace {
 constexpr std::size_t kMailboxBudgetPerSource = 256;
 constexpr std::size_t kCachedSendQueues = 1024;
 constexpr std::size_t kCachedRecvTails = 256;
+// Iovecs lent to the sends of one submission batch: eight full-size sendmsgs (128 KiB).
+constexpr std::size_t kIovecArenaEntries = 8 * SendQueue::kMaxIov;
 
 void pin_to_cpu(ShardId id) {
   cpu_set_t allowed;
@@ -49,6 +51,7 @@ Shard::Shard(EngineShared& shared, ShardId id, std::vector<int> listen_fds)
       wheel_(shared.config.timer_tick, shared.config.timer_slots, shared.clock->now()),
       send_queues_(kCachedSendQueues),
       recv_tails_(kCachedRecvTails),
+      iovecs_(kIovecArenaEntries),
       listen_fds_(std::move(listen_fds)),
       accept_armed_(listen_fds_.size(), false),
       outbox_listed_(shared.shard_count, false) {}
@@ -71,6 +74,10 @@ Result<int> Shard::init() {
   if (!mode.ok()) return mode.status();
   ring_ready_ = true;
   ring_mode_ = *mode;
+  if ((ring_.features & IORING_FEAT_SUBMIT_STABLE) == 0) {
+    return Status(StatusCode::kUnavailable,
+                  "kernel lacks IORING_FEAT_SUBMIT_STABLE (needs Linux 5.5+)");
+  }
   if (ring_mode_ != config_.ring_setup) {
     RMQ_LOG_WARN("shard %u: io_uring set up %s (kernel refused %s)", id_, to_string(ring_mode_),
                  to_string(config_.ring_setup));
@@ -96,12 +103,14 @@ void Shard::run() {
     did_work |= run_timers();
     did_work |= advance_lifecycle();
     did_work |= rearm_operations();
+    handler_->on_turn_end();  // after every step that calls the handler, before the flush
     did_work |= flush_dirty_connections();
     did_work |= publish_mailboxes();
     submit_and_wait(did_work);
   }
   // Every shard has closed its connections; deliver what is still in the mailboxes.
   drain_mailboxes();
+  handler_->on_turn_end();
   publish_mailboxes();
   io_uring_submit(&ring_);
 }
@@ -191,7 +200,7 @@ bool Shard::rearm_operations() {
     starved_.pop_back();
     Connection& conn = slab_.at(slot);
     conn.starved = false;
-    if (conn.state != ConnState::kOpen || conn.recv_armed) continue;
+    if (!wants_recv(conn)) continue;
     arm_recv(slot, conn);
     stats_.recv_rearms.add();
     ++armed;
@@ -220,6 +229,12 @@ bool Shard::need_tick() const {
 }
 
 void Shard::submit_and_wait(bool did_work) {
+  submit_and_wait_for_events(did_work);
+  // Submitted SQEs no longer need the iovecs they point at.
+  if (io_uring_sq_ready(&ring_) == 0) iovecs_.recycle();
+}
+
+void Shard::submit_and_wait_for_events(bool did_work) {
   if (did_work) {
     io_uring_submit_and_get_events(&ring_);
     return;

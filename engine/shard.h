@@ -5,7 +5,7 @@
 // whole turn did none, the shard blocks in io_uring_enter until a completion arrives or the next
 // timer tick is due:
 //   reap_completions -> drain_mailboxes -> run_timers -> advance_lifecycle -> rearm_operations
-//   -> flush_dirty_connections -> publish_mailboxes -> submit_and_wait
+//   -> ShardHandler::on_turn_end -> flush_dirty_connections -> publish_mailboxes -> submit_and_wait
 //
 // Threading: every public method is for the shard's own thread (that is, for ShardHandler
 // callbacks), except id(), shard_count() and stats(), which any thread may call.
@@ -23,6 +23,7 @@
 #include "engine/connection.h"
 #include "engine/engine_shared.h"
 #include "engine/handler.h"
+#include "engine/iovec_arena.h"
 #include "engine/pool.h"
 #include "engine/stats.h"
 #include "engine/timer_wheel.h"
@@ -46,6 +47,11 @@ class Shard {
   // closing or stale id); kResourceExhausted over max_queued_bytes_per_conn.
   Status send(ConnId id, SharedBytes bytes);
   // Closes `id` (no-op for a stale id); on_close follows from the loop, never from inside close().
+  // kFlush: no more on_data; what is queued is sent (bounded by close_flush_timeout); then, with
+  // EngineConfig::linger_timeout > 0, FIN is sent, on_close is called, and the engine keeps
+  // reading and discarding until the peer closes or the linger times out, before closing the fd
+  // (the slot and its fd count toward max_connections until then). kAbort: the queue is dropped
+  // and the socket shut down at once; on_close follows once the fd is closed.
   void close(ConnId id, CloseMode mode = CloseMode::kFlush);
   bool is_open(ConnId id) const;
   // Bytes queued and not yet sent, for one connection (0 for a stale id) and for the whole shard.
@@ -97,6 +103,7 @@ class Shard {
   bool flush_dirty_connections();
   bool publish_mailboxes();
   void submit_and_wait(bool did_work);
+  void submit_and_wait_for_events(bool did_work);
 
   // Completions (shard_io.cc).
   void dispatch(const Completion& c);
@@ -114,6 +121,7 @@ class Shard {
   void arm_accept(std::uint32_t listener);
   void arm_recv(std::uint32_t slot, Connection& conn);
   void arm_signal_read();
+  std::span<iovec> lend_iovecs(std::size_t wanted);
   void submit_send(std::uint32_t slot, Connection& conn);
   void send_msg_ring(ShardId to, OpTag tag);
 
@@ -127,6 +135,10 @@ class Shard {
   void mark_starved(std::uint32_t slot, Connection& conn);
   void begin_flush_close(std::uint32_t slot, Connection& conn, CloseReason reason);
   void abort_connection(std::uint32_t slot, Connection& conn, CloseReason reason);
+  void finish_flush(std::uint32_t slot, Connection& conn);
+  void end_linger(Connection& conn);
+  void notify_close(std::uint32_t slot, Connection& conn);
+  static bool wants_recv(const Connection& conn);
   void drop_send_queue(Connection& conn);
   void list_closing(std::uint32_t slot, Connection& conn);
   bool advance_closing();
@@ -150,6 +162,7 @@ class Shard {
   TimerWheel wheel_;
   FreeList<SendQueue> send_queues_;
   FreeList<RecvTail> recv_tails_;
+  IovecArena iovecs_;  // the iovec arrays of sends not yet submitted
   ShardStats stats_;
 
   std::vector<int> listen_fds_;
@@ -160,7 +173,7 @@ class Shard {
   std::vector<std::uint32_t> dirty_;     // slots with bytes to send and no send in flight
   std::vector<std::uint32_t> flushing_;  // scratch for flush_dirty_connections
   std::vector<std::uint32_t> starved_;   // slots whose multishot recv must be armed again
-  std::vector<std::uint32_t> closing_;   // slots in kDraining / kShutdown
+  std::vector<std::uint32_t> closing_;   // slots in kDraining / kLingering / kShutdown
   std::vector<ShardId> outbox_;          // destinations with staged mailbox messages
   std::vector<bool> outbox_listed_;
 

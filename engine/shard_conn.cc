@@ -7,15 +7,14 @@
 
 namespace rmq::engine {
 
+// Ids given to the layer above are stale from on_close on, even while the slot lingers.
 Connection* Shard::find(ConnId id) {
   if (id.shard() != id_) return nullptr;
-  return slab_.find(id.slot(), id.generation());
+  Connection* conn = slab_.find(id.slot(), id.generation());
+  return conn != nullptr && !conn->close_notified ? conn : nullptr;
 }
 
-const Connection* Shard::find(ConnId id) const {
-  if (id.shard() != id_) return nullptr;
-  return slab_.find(id.slot(), id.generation());
-}
+const Connection* Shard::find(ConnId id) const { return const_cast<Shard*>(this)->find(id); }
 
 Status Shard::send(ConnId id, SharedBytes bytes) {
   Connection* conn = find(id);
@@ -90,6 +89,10 @@ void Shard::begin_flush_close(std::uint32_t slot, Connection& conn, CloseReason 
 }
 
 void Shard::abort_connection(std::uint32_t slot, Connection& conn, CloseReason reason) {
+  if (conn.state == ConnState::kLingering) {
+    end_linger(conn);
+    return;
+  }
   if (conn.state != ConnState::kOpen && conn.state != ConnState::kDraining) return;
   conn.state = ConnState::kShutdown;
   conn.reason = reason;
@@ -112,9 +115,45 @@ void Shard::list_closing(std::uint32_t slot, Connection& conn) {
   closing_.push_back(slot);
 }
 
-// Moves closing connections along: a drained kDraining connection is shut down, one past its
-// deadline is aborted, and a kShutdown one with nothing in flight is finalized. Callbacks may add
-// to closing_ while this runs; those entries sit past `n` and are kept.
+// A drained kDraining connection: send FIN and linger (on_close now), or shut it down at once when
+// lingering is off, pointless (the peer already sent EOF) or impossible (shutdown failed).
+void Shard::finish_flush(std::uint32_t slot, Connection& conn) {
+  if (config_.linger_timeout > Duration::zero() && !conn.peer_eof &&
+      ::shutdown(conn.fd, SHUT_WR) == 0) {
+    conn.state = ConnState::kLingering;
+    conn.close_deadline = now() + config_.linger_timeout;
+    stats_.lingered.add();
+    stats_.lingering.add(1);
+    // The recv stays armed (or is re-armed) to read and discard until the peer's EOF.
+    if (!conn.recv_armed) mark_starved(slot, conn);
+    recv_tails_.give_back(std::move(conn.tail));
+    notify_close(slot, conn);
+    return;
+  }
+  conn.state = ConnState::kShutdown;
+  ::shutdown(conn.fd, SHUT_RDWR);
+}
+
+// Ends a linger (peer EOF or error, timeout, abort): the fd is closed once no op is in flight.
+void Shard::end_linger(Connection& conn) {
+  RMQ_DCHECK(conn.state == ConnState::kLingering);
+  conn.state = ConnState::kShutdown;
+  stats_.lingering.sub(1);
+  ::shutdown(conn.fd, SHUT_RDWR);  // ends the multishot recv, if still armed
+}
+
+void Shard::notify_close(std::uint32_t slot, Connection& conn) {
+  RMQ_DCHECK(!conn.close_notified);
+  const ConnId id = conn_id(slot, conn);
+  conn.close_notified = true;
+  conn.user = nullptr;
+  handler_->on_close(id, conn.reason);
+}
+
+// Moves closing connections along: a drained kDraining connection lingers or is shut down, one
+// past its deadline is aborted, a kLingering one past its deadline is shut down, and a kShutdown
+// one with nothing in flight is finalized. Callbacks may add to closing_ while this runs; those
+// entries sit past `n` and are kept.
 bool Shard::advance_closing() {
   if (closing_.empty()) return false;
   const MonoTime current = now();
@@ -126,14 +165,17 @@ bool Shard::advance_closing() {
     Connection& conn = slab_.at(slot);
     if (conn.state == ConnState::kDraining) {
       if (!conn.send_in_flight && (conn.sendq == nullptr || conn.sendq->empty())) {
-        conn.state = ConnState::kShutdown;
-        ::shutdown(conn.fd, SHUT_RDWR);
+        finish_flush(slot, conn);
         did_work = true;
       } else if (current >= conn.close_deadline) {
         stats_.flush_timeouts.add();
         abort_connection(slot, conn, CloseReason::kFlushTimeout);
         did_work = true;
       }
+    } else if (conn.state == ConnState::kLingering && current >= conn.close_deadline) {
+      stats_.linger_timeouts.add();
+      end_linger(conn);
+      did_work = true;
     }
     if (conn.state == ConnState::kShutdown && conn.ops == 0) {
       finalize(slot, conn);
@@ -150,6 +192,7 @@ bool Shard::advance_closing() {
 void Shard::finalize(std::uint32_t slot, Connection& conn) {
   const ConnId id = conn_id(slot, conn);
   const CloseReason reason = conn.reason;
+  const bool notify = !conn.close_notified;
   ::close(conn.fd);
   drop_send_queue(conn);
   recv_tails_.give_back(std::move(conn.tail));
@@ -157,7 +200,7 @@ void Shard::finalize(std::uint32_t slot, Connection& conn) {
   release_connection();
   stats_.closed.add();
   stats_.connections.sub(1);
-  handler_->on_close(id, reason);
+  if (notify) handler_->on_close(id, reason);
 }
 
 void Shard::begin_stop() {

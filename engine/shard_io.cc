@@ -159,17 +159,34 @@ void Shard::on_recv(const UserData& op, const Completion& c) {
     stats_.recv_bytes.add(static_cast<std::uint64_t>(c.res));
     if (conn.state == ConnState::kOpen) {
       deliver(slot, conn, buffer_id, static_cast<std::size_t>(c.res));
+    } else {
+      stats_.discarded_bytes.add(static_cast<std::uint64_t>(c.res));
     }
     buffers_->release(buffer_id);
-    if (!more && conn.state == ConnState::kOpen) mark_starved(slot, conn);
+    if (!more && wants_recv(conn)) mark_starved(slot, conn);
   } else if (c.res == 0) {
-    begin_flush_close(slot, conn, CloseReason::kPeerClosed);
+    conn.peer_eof = true;
+    if (conn.state == ConnState::kLingering) {
+      end_linger(conn);
+    } else {
+      begin_flush_close(slot, conn, CloseReason::kPeerClosed);
+    }
   } else if (c.res == -ENOBUFS) {
     stats_.enobufs.add();
-    if (conn.state == ConnState::kOpen) mark_starved(slot, conn);
+    if (wants_recv(conn)) mark_starved(slot, conn);
+  } else if (conn.state == ConnState::kLingering) {
+    end_linger(conn);
   } else if (conn.state == ConnState::kOpen || conn.state == ConnState::kDraining) {
     abort_connection(slot, conn, reason_for_errno(-c.res));
   }
+}
+
+// Whether `conn` should have a multishot recv armed: to deliver (kOpen), or to read and discard
+// while it closes (kDraining, kLingering: unread bytes at close(2) would make the kernel send RST).
+bool Shard::wants_recv(const Connection& conn) {
+  const bool reading = conn.state == ConnState::kOpen || conn.state == ConnState::kDraining ||
+                       conn.state == ConnState::kLingering;
+  return reading && !conn.peer_eof && !conn.recv_armed;
 }
 
 // Hands `length` bytes of receive buffer `buffer_id` to the handler: zero-copy while the
@@ -221,8 +238,23 @@ bool Shard::stash(std::uint32_t slot, Connection& conn, std::span<const std::byt
   return true;
 }
 
+// The iovecs for one sendmsg of up to `wanted` slices. When the arena runs short, everything
+// prepared so far is submitted (the kernel copies each send's iovecs as it consumes the SQE), and
+// the arena is recycled once the submission queue is empty.
+std::span<iovec> Shard::lend_iovecs(std::size_t wanted) {
+  for (int attempt = 0; iovecs_.available() < wanted && attempt < 1000; ++attempt) {
+    if (io_uring_submit(&ring_) < 0) io_uring_submit_and_get_events(&ring_);
+    if (io_uring_sq_ready(&ring_) == 0) iovecs_.recycle();
+  }
+  RMQ_ASSERT(iovecs_.available() > 0);
+  return iovecs_.take(wanted);
+}
+
+// At most one sendmsg per connection is prepared or in flight: flush_dirty_connections, the only
+// caller, skips connections with one in flight, and mark_dirty never lists them.
 void Shard::submit_send(std::uint32_t slot, Connection& conn) {
-  conn.sendq->prepare_send();
+  RMQ_DCHECK(!conn.send_in_flight && conn.sendq != nullptr && !conn.sendq->empty());
+  conn.sendq->prepare_send(lend_iovecs(std::min(conn.sendq->slices(), SendQueue::kMaxIov)));
   io_uring_sqe* sqe = get_sqe();
   io_uring_prep_sendmsg(sqe, conn.fd, conn.sendq->msg(), MSG_NOSIGNAL);
   io_uring_sqe_set_data64(sqe, encode_user_data(OpTag::kSend, slot, conn.generation));

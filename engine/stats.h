@@ -12,7 +12,10 @@ struct ShardStats {
   Counter rejected_over_limit;  // accepted and closed at once: over max_connections
   Counter accept_errors;
   Counter closed;
-  Counter flush_timeouts;  // flushing closes aborted after close_flush_timeout
+  Counter flush_timeouts;   // flushing closes aborted after close_flush_timeout
+  Gauge lingering;          // closed for the layer above, FIN sent, waiting for the peer's EOF
+  Counter lingered;         // lingering closes begun
+  Counter linger_timeouts;  // lingering closes ended by EngineConfig::linger_timeout
 
   // Receive.
   Counter recv_completions;
@@ -20,6 +23,7 @@ struct ShardStats {
   Counter enobufs;           // multishot recv stopped: the buffer ring ran dry
   Counter recv_rearms;       // multishot recv armed again after it stopped
   Counter reassembly_bytes;  // bytes copied into reassembly tails
+  Counter discarded_bytes;   // received after the connection began closing; never delivered
 
   // Send.
   Gauge queued_bytes;  // bytes queued on all connections, not yet sent

@@ -54,6 +54,23 @@ void RelayService::fan_out(const engine::SharedBytes& batch) {
   }
 }
 
+BurstService::BurstService(engine::Shard& shard, std::size_t messages, std::size_t message_size)
+    : shard_(shard), messages_(messages), message_size_(message_size) {
+  engine::SharedBytes::Builder builder(messages * message_size);
+  std::span<std::byte> bytes = builder.writable();
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::byte>('a' + i % 26);
+  block_ = std::move(builder).finish(messages * message_size);
+}
+
+engine::RecvResult BurstService::on_data(engine::ConnId id, const engine::RecvView& data) {
+  for (std::size_t request = 0; request < data.size(); ++request) {
+    for (std::size_t i = 0; i < messages_; ++i) {
+      if (!shard_.send(id, block_.slice(i * message_size_, message_size_)).ok()) break;
+    }
+  }
+  return {data.size(), 0};
+}
+
 void RelayService::on_close(engine::ConnId id, engine::CloseReason) {
   auto it = std::find(subscribers_.begin(), subscribers_.end(), id);
   if (it == subscribers_.end()) return;

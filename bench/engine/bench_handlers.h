@@ -54,4 +54,21 @@ class RelayService : public engine::ShardHandler {
   std::vector<engine::ConnId> subscribers_;
 };
 
+// Each byte a connection sends asks for one burst: `messages` slices of `message_size` bytes queued
+// at once on that connection, each its own SharedBytes (a slice of one shared block, as a broker
+// queues one encoded packet per message). Measures how fast a long queue of small slices drains.
+class BurstService : public engine::ShardHandler {
+ public:
+  BurstService(engine::Shard& shard, std::size_t messages, std::size_t message_size);
+  void on_open(engine::ConnId, const engine::PeerAddress&) override {}
+  engine::RecvResult on_data(engine::ConnId id, const engine::RecvView& data) override;
+  void on_close(engine::ConnId, engine::CloseReason) override {}
+
+ private:
+  engine::Shard& shard_;
+  std::size_t messages_;
+  std::size_t message_size_;
+  engine::SharedBytes block_;
+};
+
 }  // namespace rmq::bench

@@ -208,4 +208,69 @@ RelayResult run_relay_load(std::uint16_t port, std::size_t subscribers, std::siz
   return result;
 }
 
+namespace {
+
+struct BurstPeer {
+  int fd = -1;
+  std::size_t left = 0;  // bytes of the current burst still to read
+};
+
+void burst_thread(std::uint16_t port, std::size_t connections, std::size_t burst_bytes,
+                  std::atomic<bool>& stop, std::atomic<std::uint64_t>& bytes,
+                  std::atomic<std::uint64_t>& bursts) {
+  const int epoll = epoll_create1(EPOLL_CLOEXEC);
+  std::vector<BurstPeer> peers(connections);
+  std::vector<char> buffer(256 * 1024);
+  for (BurstPeer& peer : peers) {
+    peer.fd = connect_loopback(port);
+    if (peer.fd < 0) continue;
+    fcntl(peer.fd, F_SETFL, O_NONBLOCK);
+    peer.left = burst_bytes;
+    send(peer.fd, "B", 1, MSG_NOSIGNAL);
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.ptr = &peer;
+    epoll_ctl(epoll, EPOLL_CTL_ADD, peer.fd, &event);
+  }
+  epoll_event events[128];
+  while (!stop.load(std::memory_order_relaxed)) {
+    const int n = epoll_wait(epoll, events, 128, 50);
+    for (int i = 0; i < n; ++i) {
+      BurstPeer& peer = *static_cast<BurstPeer*>(events[i].data.ptr);
+      for (;;) {
+        const ssize_t got = recv(peer.fd, buffer.data(), std::min(buffer.size(), peer.left), 0);
+        if (got <= 0) break;
+        bytes.fetch_add(static_cast<std::uint64_t>(got), std::memory_order_relaxed);
+        peer.left -= static_cast<std::size_t>(got);
+        if (peer.left == 0) {
+          bursts.fetch_add(1, std::memory_order_relaxed);
+          peer.left = burst_bytes;
+          send(peer.fd, "B", 1, MSG_NOSIGNAL);
+        }
+      }
+    }
+  }
+  for (BurstPeer& peer : peers) close(peer.fd);
+  close(epoll);
+}
+
+}  // namespace
+
+BurstResult run_burst_load(std::uint16_t port, std::size_t connections, std::size_t burst_bytes,
+                           Duration warmup, Duration measure) {
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> bytes{0};
+  std::atomic<std::uint64_t> bursts{0};
+  std::thread reader(burst_thread, port, connections, burst_bytes, std::ref(stop), std::ref(bytes),
+                     std::ref(bursts));
+  std::this_thread::sleep_for(warmup);
+  const std::uint64_t bursts_before = bursts.load();
+  BurstResult result;
+  result.load = measure_interval(bytes, Duration::zero(), measure);
+  result.bursts = bursts.load() - bursts_before;
+  stop = true;
+  reader.join();
+  return result;
+}
+
 }  // namespace rmq::bench

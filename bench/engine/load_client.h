@@ -31,4 +31,13 @@ RelayResult run_relay_load(std::uint16_t port, std::size_t subscribers, std::siz
                            Duration warmup, Duration measure, bool (*subscribed)(void*),
                            void* context);
 
+// `connections` clients on one epoll thread against a BurstService: each asks for a burst, reads
+// `burst_bytes`, and asks again. LoadResult::bytes counts what they read while measuring.
+struct BurstResult {
+  LoadResult load;
+  std::uint64_t bursts = 0;  // bursts completed while measuring
+};
+BurstResult run_burst_load(std::uint16_t port, std::size_t connections, std::size_t burst_bytes,
+                           Duration warmup, Duration measure);
+
 }  // namespace rmq::bench

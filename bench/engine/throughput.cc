@@ -1,8 +1,9 @@
 // Engine throughput over loopback: echo and one-to-many relay, 16 B and 1 KiB messages, 1 and 2
-// shards. Server and load clients share this machine's CPUs; compare runs on the same machine
+// shards; and bursts of many small queued slices on one connection (how fast a long send queue
+// drains). Server and load clients share this machine's CPUs; compare runs on the same machine
 // only.
 //
-//   ringmq-engine-throughput [seconds per scenario (default 2)]
+//   ringmq-engine-throughput [seconds per scenario (default 2)] [scenario: echo|relay|burst|all]
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -79,6 +80,27 @@ void run_relay(std::uint32_t shards, std::size_t size, Duration measure) {
                 std::to_string((*engine)->total(&engine::ShardStats::wakeups_sent)));
 }
 
+// 4 connections; each asks for a burst of `messages` x `size` bytes, reads it all, asks again.
+void run_burst(std::uint32_t shards, std::size_t size, std::size_t messages, Duration measure) {
+  auto engine = engine::Engine::start(server_config(shards), [&](engine::Shard& shard) {
+    return std::make_unique<BurstService>(shard, messages, size);
+  });
+  if (!engine.ok()) {
+    std::fprintf(stderr, "engine start failed: %s\n", engine.status().message());
+    std::exit(1);
+  }
+  const BurstResult r = run_burst_load((*engine)->port(), 4, messages * size, 500ms, measure);
+  const double bytes_per_second = static_cast<double>(r.load.bytes) / r.load.seconds;
+  const auto sendmsgs = static_cast<double>((*engine)->total(&engine::ShardStats::sendmsg_calls));
+  const auto sent = static_cast<double>((*engine)->total(&engine::ShardStats::send_bytes));
+  const double per_burst = sent > 0 ? sendmsgs * static_cast<double>(messages * size) / sent : 0;
+  char note[160];
+  std::snprintf(note, sizeof(note), "(4 conns x bursts of %zu; %.1f bursts/s, %.0f sendmsg/burst)",
+                messages, static_cast<double>(r.bursts) / r.load.seconds, per_burst);
+  print_row("burst", shards, size, bytes_per_second / static_cast<double>(size), bytes_per_second,
+            note);
+}
+
 }  // namespace
 }  // namespace rmq::bench
 
@@ -87,14 +109,26 @@ int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::atof(argv[1]) : 2.0;
   const auto measure = std::chrono::duration_cast<rmq::Duration>(
       std::chrono::duration<double>(seconds > 0 ? seconds : 2.0));
-  for (std::uint32_t shards : {1u, 2u}) {
-    rmq::bench::run_echo(shards, 16, 1, measure);
-    rmq::bench::run_echo(shards, 16, 64, measure);
-    rmq::bench::run_echo(shards, 1024, 16, measure);
+  const std::string only = argc > 2 ? argv[2] : "all";
+  const bool all = only == "all";
+  if (all || only == "echo") {
+    for (std::uint32_t shards : {1u, 2u}) {
+      rmq::bench::run_echo(shards, 16, 1, measure);
+      rmq::bench::run_echo(shards, 16, 64, measure);
+      rmq::bench::run_echo(shards, 1024, 16, measure);
+    }
   }
-  for (std::uint32_t shards : {1u, 2u}) {
-    for (std::size_t size : {std::size_t{16}, std::size_t{1024}}) {
-      rmq::bench::run_relay(shards, size, measure);
+  if (all || only == "relay") {
+    for (std::uint32_t shards : {1u, 2u}) {
+      for (std::size_t size : {std::size_t{16}, std::size_t{1024}}) {
+        rmq::bench::run_relay(shards, size, measure);
+      }
+    }
+  }
+  if (all || only == "burst") {
+    for (std::uint32_t shards : {1u, 2u}) {
+      rmq::bench::run_burst(shards, 32, 200000, measure);
+      rmq::bench::run_burst(shards, 256, 20000, measure);
     }
   }
   return 0;

@@ -4,6 +4,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/iovec_arena.h"
 #include "engine/recv_tail.h"
 #include "engine/send_queue.h"
 #include "engine/shared_bytes.h"
@@ -61,17 +62,18 @@ TEST(SharedBytes, ReferencesMayBeDroppedOnOtherThreads) {
 }
 
 TEST(SendQueue, PartialSendsAdvanceThroughSlices) {
+  iovec iov[SendQueue::kMaxIov];
   SendQueue queue;
   queue.push(SharedBytes::copy_of("abc"));
   queue.push(SharedBytes::copy_of("defgh"));
   queue.push(SharedBytes::copy_of("ij"));
   EXPECT_EQ(queue.queued_bytes(), 10u);
-  EXPECT_EQ(queue.prepare_send(), 10u);
+  EXPECT_EQ(queue.prepare_send(iov), 10u);
   EXPECT_EQ(queue.msg()->msg_iovlen, 3u);
   queue.complete_send(4);  // "abc" + "d"
   EXPECT_EQ(queue.queued_bytes(), 6u);
   EXPECT_EQ(queue.slices(), 2u);
-  EXPECT_EQ(queue.prepare_send(), 6u);
+  EXPECT_EQ(queue.prepare_send(iov), 6u);
   const iovec& first = queue.msg()->msg_iov[0];
   EXPECT_EQ(std::string(static_cast<const char*>(first.iov_base), first.iov_len), "efgh");
   queue.complete_send(6);
@@ -79,16 +81,36 @@ TEST(SendQueue, PartialSendsAdvanceThroughSlices) {
   EXPECT_EQ(queue.queued_bytes(), 0u);
 }
 
-TEST(SendQueue, GrowsPastItsInitialCapacityAndCapsTheIovecArray) {
+TEST(SendQueue, GrowsPastItsInitialCapacityAndGathersAtMostTheIovecsItIsLent) {
+  constexpr std::size_t kSlices = 3000;
+  static_assert(kSlices > 2 * SendQueue::kMaxIov);
+  std::vector<iovec> iov(SendQueue::kMaxIov);
   SendQueue queue;
   SharedBytes one = SharedBytes::copy_of("x");
-  for (int i = 0; i < 200; ++i) queue.push(one.share());
-  EXPECT_EQ(one.use_count(), 201u);
-  EXPECT_EQ(queue.prepare_send(), SendQueue::kMaxIov);
+  for (std::size_t i = 0; i < kSlices; ++i) queue.push(one.share());
+  EXPECT_EQ(one.use_count(), kSlices + 1);
+  EXPECT_EQ(queue.prepare_send(iov), SendQueue::kMaxIov);
+  EXPECT_EQ(queue.msg()->msg_iovlen, SendQueue::kMaxIov);
   queue.complete_send(SendQueue::kMaxIov);
-  EXPECT_EQ(queue.slices(), 200u - SendQueue::kMaxIov);
-  EXPECT_EQ(queue.clear(), 200u - SendQueue::kMaxIov);
+  EXPECT_EQ(queue.slices(), kSlices - SendQueue::kMaxIov);
+  // Fewer iovecs lent (the shard's arena ran short): fewer slices gathered.
+  EXPECT_EQ(queue.prepare_send(std::span(iov).first(10)), 10u);
+  EXPECT_EQ(queue.msg()->msg_iovlen, 10u);
+  queue.complete_send(10);
+  EXPECT_EQ(queue.clear(), kSlices - SendQueue::kMaxIov - 10);
   EXPECT_EQ(one.use_count(), 1u);
+}
+
+TEST(IovecArena, LendsUntilFullAndRecyclesWhole) {
+  IovecArena arena(100);
+  EXPECT_EQ(arena.take(60).size(), 60u);
+  const std::span<iovec> rest = arena.take(60);
+  EXPECT_EQ(rest.size(), 40u) << "only what is left";
+  EXPECT_EQ(arena.available(), 0u);
+  EXPECT_TRUE(arena.take(1).empty());
+  arena.recycle();
+  EXPECT_EQ(arena.available(), 100u);
+  EXPECT_EQ(arena.take(100).data(), rest.data() - 60) << "the same memory again";
 }
 
 TEST(RecvTail, AppendConsumeCompacts) {

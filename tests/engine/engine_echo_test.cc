@@ -249,10 +249,17 @@ TEST(EngineEcho, FlushingCloseIsAbortedAfterItsTimeout) {
   ASSERT_TRUE(server.ok()) << server.status().message();
   const int fd = testing::connect_to("127.0.0.1", server.port());
   ASSERT_GE(fd, 0);
+  const int small = 64 * 1024;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
   std::string payload(1024 * 1024, 'z');
   ASSERT_TRUE(testing::send_all(fd, payload.data(), payload.size()));
   Engine& engine = server.engine();
-  ASSERT_TRUE(eventually([&] { return engine.total(&ShardStats::queued_bytes) > 1024 * 1024; }));
+  // All 8 MiB of echo queued or sent: more than the kernel's socket buffers can take (wmem_max
+  // 4 MiB + a small receive buffer), so what stays queued cannot drain.
+  ASSERT_TRUE(eventually([&] {
+    return engine.total(&ShardStats::recv_bytes) == payload.size() &&
+           engine.total(&ShardStats::queued_bytes) > 1024 * 1024;
+  }));
   const Duration took = server.stop();  // the reader never reads: the flush cannot finish
   EXPECT_GE(took, 150ms);
   EXPECT_LT(took, 3s);
@@ -272,10 +279,15 @@ TEST(EngineEcho, ShutdownDeadlineAbortsConnectionsThatCannotFlush) {
   ASSERT_TRUE(server.ok()) << server.status().message();
   const int fd = testing::connect_to("127.0.0.1", server.port());
   ASSERT_GE(fd, 0);
+  const int small = 64 * 1024;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
   std::string payload(1024 * 1024, 'w');
   ASSERT_TRUE(testing::send_all(fd, payload.data(), payload.size()));
   Engine& engine = server.engine();
-  ASSERT_TRUE(eventually([&] { return engine.total(&ShardStats::queued_bytes) > 1024 * 1024; }));
+  ASSERT_TRUE(eventually([&] {
+    return engine.total(&ShardStats::recv_bytes) == payload.size() &&
+           engine.total(&ShardStats::queued_bytes) > 1024 * 1024;
+  }));
   const Duration took = server.stop();
   EXPECT_GE(took, 250ms);
   EXPECT_LT(took, 3s);
