@@ -168,7 +168,8 @@ void Broker::on_shutdown(ConnId id) {
   ClientConn* c = conn_of(id);
   if (c == nullptr) return;
   if (c->phase == ConnPhase::kConnected && codec::is_v5(c->version)) {
-    send(*c, encode_disconnect(codec::ReasonCode::kServerShuttingDown, c->version));
+    send(*c, encode_disconnect(codec::ReasonCode::kServerShuttingDown, c->version,
+                               diagnostics(*c, "server shutting down", true)));
   }
   c->close_reason = "server shutting down";
   c->send_will = false;  // nobody is left to receive it

@@ -118,8 +118,18 @@ class Broker final : public engine::ShardHandler {
   // Errors and output (connection.cc).
   void fail(ClientConn& c, BrokerError error);
   void fail_decode(ClientConn& c, const codec::DecodeError& error);
-  void apply(ClientConn& c, const codec::ErrorOutcome& outcome, const char* reason);
+  // `reason`: a static text for the log; `detail`: the Reason String sent (default: `reason`).
+  void apply(ClientConn& c, const codec::ErrorOutcome& outcome, const char* reason,
+             std::string_view detail = {});
   bool send(ClientConn& c, SharedBytes bytes);
+  // Acknowledgements with the 5.0 Reason String of a code that is not plain success.
+  void send_ack(ClientConn& c, codec::PacketType type, std::uint16_t packet_id,
+                codec::ReasonCode reason);
+  void send_suback(ClientConn& c, codec::PacketType type, std::uint16_t packet_id,
+                   std::span<const std::uint8_t> codes);
+  // The Reason String `c` may get on a packet: on CONNACK and DISCONNECT always (`always`), on
+  // other packets unless it set Request Problem Information to 0 [MQTT-3.1.2-29].
+  Diagnostics diagnostics(const ClientConn& c, std::string_view text, bool always) const;
   void close(ClientConn& c, const char* reason, engine::CloseMode mode = engine::CloseMode::kFlush);
   void on_connection_timer(ClientConn& c);
   void log_disconnect(const ClientConn& c, engine::CloseReason reason) const;

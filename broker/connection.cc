@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "broker/broker.h"
 #include "broker/outgoing.h"
+#include "codec/encode.h"
 
 namespace rmq::broker {
 
@@ -45,12 +46,47 @@ void Broker::close(ClientConn& c, const char* reason, engine::CloseMode mode) {
   shard_.close(c.id, mode);
 }
 
-void Broker::apply(ClientConn& c, const codec::ErrorOutcome& outcome, const char* reason) {
+Diagnostics Broker::diagnostics(const ClientConn& c, std::string_view text, bool always) const {
+  if (!codec::is_v5(c.version) || (!always && !c.request_problem_information)) return {};
+  return Diagnostics{text, c.maximum_packet_size};
+}
+
+void Broker::send_ack(ClientConn& c, codec::PacketType type, std::uint16_t packet_id,
+                      codec::ReasonCode reason) {
+  const std::string_view text =
+      reason == codec::ReasonCode::kSuccess ? std::string_view() : codec::to_string(reason);
+  send(c, encode_ack(type, packet_id, reason, c.version, diagnostics(c, text, false)));
+}
+
+void Broker::send_suback(ClientConn& c, codec::PacketType type, std::uint16_t packet_id,
+                         std::span<const std::uint8_t> codes) {
+  // One Reason String per packet: the first code that is not a success.
+  std::string_view text;
+  for (const std::uint8_t code : codes) {
+    const bool success = type == codec::PacketType::kSuback ? code <= 2 : code == 0;
+    if (success || !codec::is_v5(c.version)) continue;
+    text = codec::to_string(static_cast<codec::ReasonCode>(code));
+    break;
+  }
+  send(c, encode_suback(type, packet_id, codes, c.version, diagnostics(c, text, false)));
+}
+
+void Broker::apply(ClientConn& c, const codec::ErrorOutcome& outcome, const char* reason,
+                   std::string_view detail) {
   if (c.phase == ConnPhase::kClosed) return;
+  if (detail.empty()) detail = reason;
   switch (outcome.action) {
     case codec::ErrorAction::kConnackThenClose: {
       codec::ConnackView connack;
       connack.reason_code = outcome.code;
+      if (codec::is_v5(outcome.connack_version)) {
+        connack.properties.reason_string = detail;
+        connack.properties.mark(codec::PropertyId::kReasonString);
+        const std::uint32_t limit = c.maximum_packet_size;
+        if (limit != 0 && codec::encoded_size(connack, outcome.connack_version) > limit) {
+          connack.properties = codec::Properties{};  // [MQTT-3.2.2-19]
+        }
+      }
       send(c, encode_connack(connack, outcome.connack_version));
       stats_.connects_refused.add();
       RMQ_LOG_INFO("connect refused client=%s addr=%s proto=%s shard=%u code=0x%02x reason=%s",
@@ -60,7 +96,7 @@ void Broker::apply(ClientConn& c, const codec::ErrorOutcome& outcome, const char
     }
     case codec::ErrorAction::kDisconnectThenClose:
       send(c, encode_disconnect(static_cast<codec::ReasonCode>(outcome.code),
-                                codec::ProtocolVersion::kV5));
+                                codec::ProtocolVersion::kV5, diagnostics(c, detail, true)));
       break;
     case codec::ErrorAction::kClose: break;
   }
@@ -85,7 +121,8 @@ void Broker::fail_decode(ClientConn& c, const codec::DecodeError& error) {
   const codec::ProtocolVersion version = connected ? c.version : error.version;
   apply(c, codec::error_outcome(error, version, connected),
         error.reason == codec::ReasonCode::kPacketTooLarge ? "packet too large"
-                                                           : "malformed packet or protocol error");
+                                                           : "malformed packet or protocol error",
+        error.what);
 }
 
 void Broker::on_connection_timer(ClientConn& c) {

@@ -18,11 +18,10 @@ void Broker::handle_pubrec(ClientConn& c, const codec::AckView& p) {
   const bool failed = codec::is_v5(c.version) && static_cast<std::uint8_t>(p.reason_code) >= 0x80;
   switch (s.inflight.on_pubrec(p.packet_id, failed)) {
     case AckAction::kSendPubrel:
-      send(c, encode_ack(PacketType::kPubrel, p.packet_id, ReasonCode::kSuccess, c.version));
+      send_ack(c, PacketType::kPubrel, p.packet_id, ReasonCode::kSuccess);
       break;
     case AckAction::kNotFound:
-      send(c, encode_ack(PacketType::kPubrel, p.packet_id, ReasonCode::kPacketIdentifierNotFound,
-                         c.version));
+      send_ack(c, PacketType::kPubrel, p.packet_id, ReasonCode::kPacketIdentifierNotFound);
       break;
     case AckAction::kCompleted: pump_queue(s); break;
     case AckAction::kWrongStage: break;
@@ -32,9 +31,8 @@ void Broker::handle_pubrec(ClientConn& c, const codec::AckView& p) {
 void Broker::handle_pubrel(ClientConn& c, const codec::AckView& p) {
   Session& s = *c.session;
   const bool known = s.inbound_qos2.remove(p.packet_id);
-  send(c,
-       encode_ack(PacketType::kPubcomp, p.packet_id,
-                  known ? ReasonCode::kSuccess : ReasonCode::kPacketIdentifierNotFound, c.version));
+  send_ack(c, PacketType::kPubcomp, p.packet_id,
+           known ? ReasonCode::kSuccess : ReasonCode::kPacketIdentifierNotFound);
 }
 
 void Broker::handle_pubcomp(ClientConn& c, const codec::AckView& p) {

@@ -32,8 +32,8 @@ void Broker::handle_connect(ClientConn& c, const codec::ConnectView& p) {
     return;
   }
   c.version = p.version;
+  take_client_limits(c, p);  // first: a refusal's CONNACK must respect them too
   if (!check_connect(c, p)) return;
-  take_client_limits(c, p);
 
   const std::uint64_t generation = shared_.registry().next_generation();
   Session* created = create_session(c.client_id, generation);
@@ -120,6 +120,7 @@ void Broker::take_client_limits(ClientConn& c, const codec::ConnectView& p) {
   c.session_expiry = props.session_expiry_interval;
   c.receive_maximum = props.receive_maximum;
   c.maximum_packet_size = props.maximum_packet_size;
+  c.request_problem_information = props.request_problem_information != 0;
   c.out_aliases = OutboundAliases(props.topic_alias_maximum);
   c.in_aliases = InboundAliases(config_.topic_alias_maximum);
   c.auth_method.assign(props.authentication_method);

@@ -30,7 +30,7 @@ void Broker::handle_publish(ClientConn& c, const codec::PublishView& p) {
   if (p.qos == QoS::kExactlyOnce) {
     if (s.inbound_qos2.contains(p.packet_id)) {
       // A retransmission of a message already delivered: acknowledge, do not deliver again.
-      send(c, encode_ack(codec::PacketType::kPubrec, p.packet_id, ReasonCode::kSuccess, c.version));
+      send_ack(c, codec::PacketType::kPubrec, p.packet_id, ReasonCode::kSuccess);
       return;
     }
     if (v5 && s.inbound_qos2.size() >= config_.max_inflight) {
@@ -57,10 +57,10 @@ void Broker::handle_publish(ClientConn& c, const codec::PublishView& p) {
     reason = ReasonCode::kNotAuthorized;
   }
   if (p.qos == QoS::kAtLeastOnce) {
-    send(c, encode_ack(codec::PacketType::kPuback, p.packet_id, reason, c.version));
+    send_ack(c, codec::PacketType::kPuback, p.packet_id, reason);
   } else if (p.qos == QoS::kExactlyOnce) {
     if (static_cast<std::uint8_t>(reason) < 0x80) s.inbound_qos2.add(p.packet_id);
-    send(c, encode_ack(codec::PacketType::kPubrec, p.packet_id, reason, c.version));
+    send_ack(c, codec::PacketType::kPubrec, p.packet_id, reason);
   }
 }
 

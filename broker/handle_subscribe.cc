@@ -49,7 +49,7 @@ void Broker::handle_subscribe(ClientConn& c, const codec::SubscribeView& p) {
       retained.emplace_back(std::string(sub.filter), record);
     }
   }
-  send(c, encode_suback(codec::PacketType::kSuback, p.packet_id, codes, c.version));
+  send_suback(c, codec::PacketType::kSuback, p.packet_id, codes);
   for (const auto& [filter, record] : retained) send_retained(s, filter, record);
 }
 

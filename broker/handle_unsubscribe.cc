@@ -19,7 +19,7 @@ void Broker::handle_unsubscribe(ClientConn& c, const codec::UnsubscribeView& p) 
     codes.push_back(static_cast<std::uint8_t>(found ? codec::ReasonCode::kSuccess
                                                     : codec::ReasonCode::kNoSubscriptionExisted));
   }
-  send(c, encode_suback(codec::PacketType::kUnsuback, p.packet_id, codes, c.version));
+  send_suback(c, codec::PacketType::kUnsuback, p.packet_id, codes);
 }
 
 }  // namespace rmq::broker

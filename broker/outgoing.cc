@@ -19,6 +19,18 @@ SharedBytes build(SizeFn&& size_of, EncodeFn&& encode_into) {
   return std::move(builder).finish(size);
 }
 
+// Sets the Reason String of `packet` from `d` when the packet then still fits the receiver.
+template <typename View, typename SizeFn>
+void add_reason_string(View& packet, const Diagnostics& d, codec::ProtocolVersion version,
+                       SizeFn&& size_of) {
+  if (d.reason_string.empty() || !codec::is_v5(version)) return;
+  packet.properties.reason_string = d.reason_string;
+  packet.properties.mark(codec::PropertyId::kReasonString);
+  if (d.max_packet_size != 0 && size_of() > d.max_packet_size) {
+    packet.properties = codec::Properties{};
+  }
+}
+
 }  // namespace
 
 SharedBytes encode_publish(const Message& message, const PublishLayout& layout, MonoTime now,
@@ -56,26 +68,33 @@ SharedBytes encode_connack(const codec::ConnackView& connack, ProtocolVersion ve
 }
 
 SharedBytes encode_ack(codec::PacketType type, std::uint16_t packet_id, codec::ReasonCode reason,
-                       ProtocolVersion version) {
+                       ProtocolVersion version, Diagnostics diagnostics) {
   codec::AckView ack;
   ack.packet_id = packet_id;
   ack.reason_code = reason;
+  add_reason_string(ack, diagnostics, version,
+                    [&] { return codec::encoded_size(type, ack, version); });
   return build([&] { return codec::encoded_size(type, ack, version); },
                [&](std::span<std::uint8_t> out) { return codec::encode(type, ack, version, out); });
 }
 
 SharedBytes encode_suback(codec::PacketType type, std::uint16_t packet_id,
-                          std::span<const std::uint8_t> codes, ProtocolVersion version) {
+                          std::span<const std::uint8_t> codes, ProtocolVersion version,
+                          Diagnostics diagnostics) {
   codec::SubackView ack;
   ack.packet_id = packet_id;
   ack.reason_codes = codes;
+  add_reason_string(ack, diagnostics, version,
+                    [&] { return codec::encoded_size(type, ack, version); });
   return build([&] { return codec::encoded_size(type, ack, version); },
                [&](std::span<std::uint8_t> out) { return codec::encode(type, ack, version, out); });
 }
 
-SharedBytes encode_disconnect(codec::ReasonCode reason, ProtocolVersion version) {
+SharedBytes encode_disconnect(codec::ReasonCode reason, ProtocolVersion version,
+                              Diagnostics diagnostics) {
   codec::DisconnectView d;
   d.reason_code = reason;
+  add_reason_string(d, diagnostics, version, [&] { return codec::encoded_size(d, version); });
   return build([&] { return codec::encoded_size(d, version); },
                [&](std::span<std::uint8_t> out) { return codec::encode(d, version, out); });
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "base/clock.h"
 #include "broker/message.h"
@@ -31,14 +32,23 @@ struct PublishLayout {
 SharedBytes encode_publish(const Message& message, const PublishLayout& layout, MonoTime now,
                            std::uint32_t max_packet_size);
 
+// A 5.0 Reason String for an acknowledgement or DISCONNECT, left out when it would make the
+// packet larger than the receiver's Maximum Packet Size [MQTT-3.4.2-2] (0: no limit).
+struct Diagnostics {
+  std::string_view reason_string;  // empty: none
+  std::uint32_t max_packet_size = 0;
+};
+
 SharedBytes encode_connack(const codec::ConnackView& connack, codec::ProtocolVersion version);
 // `type`: kPuback, kPubrec, kPubrel or kPubcomp.
 SharedBytes encode_ack(codec::PacketType type, std::uint16_t packet_id, codec::ReasonCode reason,
-                       codec::ProtocolVersion version);
+                       codec::ProtocolVersion version, Diagnostics diagnostics = {});
 // `type`: kSuback or kUnsuback.
 SharedBytes encode_suback(codec::PacketType type, std::uint16_t packet_id,
-                          std::span<const std::uint8_t> codes, codec::ProtocolVersion version);
-SharedBytes encode_disconnect(codec::ReasonCode reason, codec::ProtocolVersion version);
+                          std::span<const std::uint8_t> codes, codec::ProtocolVersion version,
+                          Diagnostics diagnostics = {});
+SharedBytes encode_disconnect(codec::ReasonCode reason, codec::ProtocolVersion version,
+                              Diagnostics diagnostics = {});
 SharedBytes encode_pingresp();
 SharedBytes encode_auth(const codec::AuthView& auth);
 

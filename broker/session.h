@@ -105,7 +105,7 @@ struct Session {
   InboundQos2 inbound_qos2;
   std::optional<WillMessage> will;
   bool presence_ready = false;  // last value given to SessionPresence::set_ready
-  bool will_pending = false;  // connection lost; the will waits for its delay or the session end
+  bool will_pending = false;    // connection lost; the will waits for its delay or the session end
   // A takeover request that arrived while this session was itself awaiting its state.
   std::unique_ptr<TakeoverRequest> chained_takeover;
   BrokerTimer expiry_timer{TimerKind::kSessionExpiry, this};
@@ -141,6 +141,7 @@ struct ClientConn {
   // The client's limits (5.0 CONNECT properties).
   std::uint16_t receive_maximum = 65535;
   std::uint32_t maximum_packet_size = 0;  // 0: none beyond the protocol's
+  bool request_problem_information = true;
   InboundAliases in_aliases;
   OutboundAliases out_aliases;
 

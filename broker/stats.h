@@ -7,19 +7,19 @@
 namespace rmq::broker {
 
 struct BrokerStats {
-  Gauge clients_connected;     // connections past CONNACK
-  Gauge sessions;              // sessions owned by this shard, online or not
-  Counter connects;            // CONNACKs with success
-  Counter connects_refused;    // CONNACKs with an error
-  Counter messages_received;   // PUBLISH packets from clients
-  Counter messages_sent;       // PUBLISH packets queued to clients
-  Counter bytes_received;      // bytes of complete packets from clients
-  Counter bytes_sent;          // bytes of packets queued to clients
-  Counter dropped_qos0_slow;   // QoS 0 dropped: send queue over the budget
-  Counter dropped_queue_full;  // dropped: session queue over its limits
-  Counter dropped_too_large;   // dropped: over the receiver's Maximum Packet Size
-  Counter dropped_expired;     // dropped: Message Expiry Interval passed
-  Counter dropped_mailbox;     // QoS 0 fan-out batches dropped: destination mailbox full
+  Gauge clients_connected;      // connections past CONNACK
+  Gauge sessions;               // sessions owned by this shard, online or not
+  Counter connects;             // CONNACKs with success
+  Counter connects_refused;     // CONNACKs with an error
+  Counter messages_received;    // PUBLISH packets from clients
+  Counter messages_sent;        // PUBLISH packets queued to clients
+  Counter bytes_received;       // bytes of complete packets from clients
+  Counter bytes_sent;           // bytes of packets queued to clients
+  Counter dropped_qos0_slow;    // QoS 0 dropped: send queue over the budget
+  Counter dropped_queue_full;   // dropped: session queue over its limits
+  Counter dropped_too_large;    // dropped: over the receiver's Maximum Packet Size
+  Counter dropped_expired;      // dropped: Message Expiry Interval passed
+  Counter dropped_mailbox;      // QoS 0 fan-out batches dropped: destination mailbox full
   Counter dropped_shared_busy;  // QoS 0 not sent to a shared group: every member busy or offline
   Counter wills_published;
   Counter takeovers;

@@ -49,7 +49,9 @@ std::unique_ptr<SessionState> Broker::hand_over(Session& s, const TakeoverReques
   stats_.takeovers.add();
   if (ClientConn* old = s.conn; old != nullptr) {
     if (old->phase == ConnPhase::kConnected && codec::is_v5(old->version)) {
-      send(*old, encode_disconnect(codec::ReasonCode::kSessionTakenOver, old->version));
+      send(*old,
+           encode_disconnect(codec::ReasonCode::kSessionTakenOver, old->version,
+                             diagnostics(*old, "session taken over by a new connection", true)));
     }
     old->taken_over = true;
     old->session = nullptr;

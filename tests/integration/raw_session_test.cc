@@ -261,6 +261,77 @@ TEST(RawV5, EmptyIdentifierWithCleanStart0GetsAnIdAndAPersistentSession) {
   EXPECT_EQ(m->payload, "while away");
 }
 
+// Reason Strings (5.0 3.4.2.2.2 and alike): on every acknowledgement with a code that is not
+// plain success, unless the client asked for none or they would not fit its packet size.
+TEST(RawV5, AcknowledgementsCarryReasonStrings) {
+  BrokerProcess broker({"--deny-subscribe", "no/go"});
+  RawClient raw(broker.port(), kV5);
+  ASSERT_TRUE(raw.connect("diag"));
+  raw.send(publish_bytes("$SYS/x", "x", QoS::kAtLeastOnce, 1, kV5));
+  auto ack = raw.read();
+  ASSERT_TRUE(ack && ack->type() == PacketType::kPuback);
+  EXPECT_EQ(ack->ack().reason_code, codec::ReasonCode::kNotAuthorized);
+  EXPECT_EQ(ack->ack().properties.reason_string, "Not authorized");
+  raw.send(publish_bytes("nobody/here", "x", QoS::kAtLeastOnce, 2, kV5));
+  ack = raw.read();
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->ack().reason_code, codec::ReasonCode::kNoMatchingSubscribers);
+  EXPECT_EQ(ack->ack().properties.reason_string, "No matching subscribers");
+  raw.send(subscribe_bytes("no/go", QoS::kAtLeastOnce, 3, kV5));
+  const auto suback = raw.read();
+  ASSERT_TRUE(suback && suback->type() == PacketType::kSuback);
+  EXPECT_FALSE(suback->view.as<codec::SubackView>().properties.reason_string.empty());
+  raw.send(ack_bytes(PacketType::kPubrel, 77, kV5));
+  const auto pubcomp = raw.read();
+  ASSERT_TRUE(pubcomp && pubcomp->type() == PacketType::kPubcomp);
+  EXPECT_EQ(pubcomp->ack().reason_code, codec::ReasonCode::kPacketIdentifierNotFound);
+  EXPECT_EQ(pubcomp->ack().properties.reason_string, "Packet Identifier not found");
+  // A protocol error: DISCONNECT with the code and what went wrong.
+  codec::PublishView p;
+  p.topic = "t";
+  p.properties.topic_alias = 0;
+  p.properties.mark(codec::PropertyId::kTopicAlias);
+  raw.send(publish_bytes(p, kV5));
+  ASSERT_TRUE(raw.closed());
+  ASSERT_TRUE(raw.last() && raw.last()->type() == PacketType::kDisconnect);
+  EXPECT_EQ(raw.last()->disconnect().reason_code, codec::ReasonCode::kTopicAliasInvalid);
+  EXPECT_EQ(raw.last()->disconnect().properties.reason_string, "Topic Alias 0");
+}
+
+TEST(RawV5, NoReasonStringsWhenTheClientAsksForNoneOrTheyDoNotFit) {
+  BrokerProcess broker;
+  for (const bool small : {false, true}) {
+    RawClient raw(broker.port(), kV5);
+    codec::Properties props;
+    if (small) {
+      props.maximum_packet_size = 12;  // room for a PUBACK with a code, not for a string
+      props.mark(codec::PropertyId::kMaximumPacketSize);
+    } else {
+      props.request_problem_information = 0;
+      props.mark(codec::PropertyId::kRequestProblemInformation);
+    }
+    ASSERT_TRUE(raw.connect(small ? "small" : "quiet", true, 60, props));
+    raw.send(publish_bytes("$SYS/x", "x", QoS::kAtLeastOnce, 1, kV5));
+    const auto ack = raw.read();
+    ASSERT_TRUE(ack && ack->type() == PacketType::kPuback);
+    EXPECT_EQ(ack->ack().reason_code, codec::ReasonCode::kNotAuthorized);
+    EXPECT_TRUE(ack->ack().properties.reason_string.empty()) << (small ? "too small" : "asked");
+  }
+}
+
+TEST(RawV5, RefusedConnackCarriesAReasonString) {
+  BrokerProcess broker;
+  RawClient raw(broker.port(), kV5);
+  codec::ConnectView c;
+  c.client_id = "enhanced";
+  c.properties.authentication_method = "SCRAM-SHA-1";
+  c.properties.mark(codec::PropertyId::kAuthenticationMethod);
+  const auto connack = raw.handshake(c);
+  ASSERT_TRUE(connack);
+  EXPECT_EQ(connack->connack().reason_code, 0x8C);
+  EXPECT_EQ(connack->connack().properties.reason_string, "unsupported authentication method");
+}
+
 TEST(RawV5, DisconnectCanShortenTheSessionExpiry) {
   BrokerProcess broker;
   codec::Properties props;
