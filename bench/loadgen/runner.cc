@@ -64,6 +64,16 @@ class Run {
   Totals totals() const;
   LatencyHistogram latency() const;
 
+  // Everything read at one end of the measured interval.
+  struct Reading {
+    Totals totals;
+    LatencyHistogram latency;
+    OwnCpu cpu;
+    std::optional<ProcSample> broker;
+  };
+  Reading read_now() const;
+  void record_interval(const Reading& start, const Reading& end);
+
   const Options& o_;
   Report& r_;
   std::unique_ptr<RunState> state_;
@@ -189,6 +199,7 @@ bool Run::wait(Done done, std::uint64_t until_ns, const char* phase) {
 }
 
 bool Run::setup() {
+  if (o_.tls) return fail("--tls: TLS is not implemented yet");
   BrokerAddress broker;
   if (!resolve(o_, &broker, &r_.error)) return false;
   state_ = std::make_unique<RunState>(o_, shape_of(o_));
@@ -258,38 +269,11 @@ bool Run::load_phases() {
     if (!wait(never, monotonic_ns() + seconds_ns(o_.warmup_s), "warmup")) return false;
     set_phase(Phase::kMeasure);
   }
-  const Totals a = totals();
-  const LatencyHistogram lat_a = latency();
-  const OwnCpu cpu_a = sample_own_cpu();
-  const std::optional<ProcSample> broker_a =
-      o_.broker_pid != 0 ? sample_process(o_.broker_pid) : std::nullopt;
-  const bool ok = wait(never, cpu_a.at_ns + seconds_ns(o_.duration_s), conn ? "hold" : "measure");
+  const Reading start = read_now();
+  const bool ok =
+      wait(never, start.cpu.at_ns + seconds_ns(o_.duration_s), conn ? "hold" : "measure");
   if (!conn) set_phase(Phase::kDrain);
-  const Totals b = totals();
-  r_.latency = latency();
-  r_.latency.subtract(lat_a);
-  const OwnCpu cpu_b = sample_own_cpu();
-  r_.measured_s = double(cpu_b.at_ns - cpu_a.at_ns) * 1e-9;
-  r_.published = b.published - a.published;
-  r_.published_bytes = b.published_bytes - a.published_bytes;
-  r_.delivered = b.received - a.received;
-  r_.delivered_bytes = b.received_bytes - a.received_bytes;
-  r_.loadgen_user_s = cpu_b.user_s - cpu_a.user_s;
-  r_.loadgen_sys_s = cpu_b.sys_s - cpu_a.sys_s;
-  r_.loadgen_cpu_percent =
-      cpu_percent(cpu_a.user_s + cpu_a.sys_s, cpu_b.user_s + cpu_b.sys_s, cpu_a.at_ns, cpu_b.at_ns);
-  if (broker_a) {
-    if (const std::optional<ProcSample> broker_b = sample_process(o_.broker_pid)) {
-      r_.broker_cpu_percent =
-          cpu_percent(broker_a->cpu_s, broker_b->cpu_s, broker_a->at_ns, broker_b->at_ns);
-      r_.broker_rss_after_kb = broker_b->rss_kb;
-      r_.broker_rss_peak_kb = std::max(r_.broker_rss_peak_kb, broker_b->rss_kb);
-      if (conn && r_.connected != 0 && broker_b->rss_kb > r_.broker_rss_before_kb) {
-        r_.broker_rss_per_connection_b =
-            double(broker_b->rss_kb - r_.broker_rss_before_kb) * 1024.0 / double(r_.connected);
-      }
-    }
-  }
+  record_interval(start, read_now());
   if (!ok || conn) return ok;
   const std::uint64_t drain_start = monotonic_ns();
   const auto delivered_all = [](const Totals& t) {
@@ -298,6 +282,37 @@ bool Run::load_phases() {
   const bool drained = wait(delivered_all, drain_start + seconds_ns(o_.drain_s), "drain");
   r_.drain_s = double(monotonic_ns() - drain_start) * 1e-9;
   return drained;
+}
+
+Run::Reading Run::read_now() const {
+  Reading r{totals(), latency(), sample_own_cpu(), std::nullopt};
+  if (o_.broker_pid != 0) r.broker = sample_process(o_.broker_pid);
+  return r;
+}
+
+// The measured interval's figures: differences between the readings at its two ends.
+void Run::record_interval(const Reading& a, const Reading& b) {
+  r_.latency = b.latency;
+  r_.latency.subtract(a.latency);
+  r_.measured_s = double(b.cpu.at_ns - a.cpu.at_ns) * 1e-9;
+  r_.published = b.totals.published - a.totals.published;
+  r_.published_bytes = b.totals.published_bytes - a.totals.published_bytes;
+  r_.delivered = b.totals.received - a.totals.received;
+  r_.delivered_bytes = b.totals.received_bytes - a.totals.received_bytes;
+  r_.loadgen_user_s = b.cpu.user_s - a.cpu.user_s;
+  r_.loadgen_sys_s = b.cpu.sys_s - a.cpu.sys_s;
+  r_.loadgen_cpu_percent =
+      cpu_percent(a.cpu.user_s + a.cpu.sys_s, b.cpu.user_s + b.cpu.sys_s, a.cpu.at_ns, b.cpu.at_ns);
+  if (!a.broker || !b.broker) return;
+  r_.broker_cpu_percent =
+      cpu_percent(a.broker->cpu_s, b.broker->cpu_s, a.broker->at_ns, b.broker->at_ns);
+  r_.broker_rss_after_kb = b.broker->rss_kb;
+  r_.broker_rss_peak_kb = std::max(r_.broker_rss_peak_kb, b.broker->rss_kb);
+  const bool conn = o_.scenario == Scenario::kConn;
+  if (conn && r_.connected != 0 && b.broker->rss_kb > r_.broker_rss_before_kb) {
+    r_.broker_rss_per_connection_b =
+        double(b.broker->rss_kb - r_.broker_rss_before_kb) * 1024.0 / double(r_.connected);
+  }
 }
 
 void Run::stop() {

@@ -43,8 +43,6 @@ class Worker {
   void wake();
 
   WorkerStats& stats() { return stats_; }
-  // After join(): the clients, for the final report.
-  const std::vector<Client>& clients() const { return clients_; }
 
  private:
   // What stopped a publisher from writing more this turn.

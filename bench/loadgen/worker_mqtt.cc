@@ -48,8 +48,10 @@ void Worker::on_connack(Client& c, const codec::ConnackView& ack) {
   }
   stats_.connected.add();
   stats_.last_connected_ns.store(monotonic_ns(), std::memory_order_relaxed);
-  if (c.pub && o_.inflight == 0 && ack.properties.has(codec::PropertyId::kReceiveMaximum)) {
-    c.pub->max_inflight = ack.properties.receive_maximum;
+  if (c.pub && ack.properties.has(codec::PropertyId::kReceiveMaximum)) {
+    // 5.0: never more unacknowledged publishes than the broker's Receive Maximum.
+    c.pub->max_inflight =
+        std::min<std::uint32_t>(c.pub->max_inflight, ack.properties.receive_maximum);
   }
   if (c.role == Role::kSubscriber) {
     const auto qos = static_cast<codec::QoS>(o_.qos);
