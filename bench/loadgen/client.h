@@ -9,6 +9,7 @@
 
 #include "bench/loadgen/byte_buffer.h"
 #include "bench/loadgen/protocol.h"
+#include "bench/loadgen/tls_client.h"
 
 namespace rmq::loadgen {
 
@@ -17,6 +18,7 @@ enum class Role : std::uint8_t { kSubscriber, kPublisher, kIdle };
 enum class ClientState : std::uint8_t {
   kPending,         // not started yet
   kTcpConnecting,   // non-blocking connect() in progress; CONNECT queued
+  kTlsHandshake,    // --tls: handshake in progress
   kMqttConnecting,  // waiting for CONNACK
   kSubscribing,     // waiting for SUBACK
   kReady,
@@ -41,6 +43,7 @@ struct PublisherState {
 
 struct Client {
   int fd = -1;
+  SSL* ssl = nullptr;  // --tls only; owned, freed when the connection closes
   Role role = Role::kIdle;
   ClientState state = ClientState::kPending;
   std::uint32_t index = 0;     // index within its role

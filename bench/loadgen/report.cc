@@ -135,9 +135,13 @@ void print_summary(std::FILE* out, const Options& o, const Report& r) {
                to_string(o.scenario), o.scenario == Scenario::kComposite ? "/" : "",
                o.scenario == Scenario::kComposite ? to_string(o.load) : "", o.publishers,
                o.subscribers, o.idle, o.mqtt_version == 5 ? "5" : "3.1.1", o.qos, o.payload);
-  std::fprintf(out, "rate %s, window %u, TCP_NODELAY %s, %u thread(s)\n",
+  std::fprintf(out, "rate %s, window %u, %sTCP_NODELAY %s, %u thread(s)\n",
                o.rate > 0 ? std::to_string(static_cast<long long>(o.rate)).c_str() : "max",
-               o.window, o.nodelay ? "on" : "off", o.threads);
+               o.window, o.tls ? "TLS, " : "", o.nodelay ? "on" : "off", o.threads);
+  if (!r.completed && r.connected == 0) {
+    std::fprintf(out, "  FAILED    %s\n", r.error.c_str());
+    return;
+  }
   std::fprintf(out, "  connect   %lu/%lu in %.3f s (%.0f/s), %lu failed, %lu subscribe failed\n",
                r.connected, r.connections, r.connect_time_s, r.connect_rate, r.connect_failed,
                r.subscribe_failed);

@@ -13,6 +13,7 @@
 #include "bench/loadgen/delivery_table.h"
 #include "bench/loadgen/histogram.h"
 #include "bench/loadgen/options.h"
+#include "bench/loadgen/tls_client.h"
 
 namespace rmq::loadgen {
 
@@ -59,6 +60,7 @@ struct RunState {
   std::atomic<Phase> phase{Phase::kConnect};
   std::uint64_t run_start_ns = 0;                  // set before the workers start
   std::atomic<std::uint64_t> publish_start_ns{0};  // set when warm-up begins
+  const TlsClientContext* tls = nullptr;           // --tls; set before the workers start
 };
 
 // After this long without any progress a full window is written off (the messages are lost, or

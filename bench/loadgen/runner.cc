@@ -76,6 +76,7 @@ class Run {
 
   const Options& o_;
   Report& r_;
+  TlsClientContext tls_;  // outlives the workers (declared before them)
   std::unique_ptr<RunState> state_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::uint64_t connect_start_ns_ = 0;
@@ -199,10 +200,13 @@ bool Run::wait(Done done, std::uint64_t until_ns, const char* phase) {
 }
 
 bool Run::setup() {
-  if (o_.tls) return fail("--tls: TLS is not implemented yet");
   BrokerAddress broker;
   if (!resolve(o_, &broker, &r_.error)) return false;
   state_ = std::make_unique<RunState>(o_, shape_of(o_));
+  if (o_.tls) {
+    if (!tls_.init(o_, &r_.error)) return false;
+    state_->tls = &tls_;
+  }
   std::vector<std::vector<Client>> per_worker;
   if (!build_clients(o_, state_->table, &per_worker, &r_.error)) return false;
   for (std::uint32_t i = 0; i < o_.threads; ++i) {

@@ -23,7 +23,16 @@ constexpr std::uint64_t kHousekeepingNs = 100'000'000;  // connect timeouts, kee
 constexpr int kServiceRounds = 8;  // reads per connection per readiness before yielding
 
 bool is_connecting(ClientState s) {
-  return s == ClientState::kTcpConnecting || s == ClientState::kMqttConnecting;
+  return s == ClientState::kTcpConnecting || s == ClientState::kTlsHandshake ||
+         s == ClientState::kMqttConnecting;
+}
+
+// Closes the socket and frees the TLS session of `c`.
+void release(Client& c) {
+  tls_free(c.ssl);
+  c.ssl = nullptr;
+  ::close(c.fd);
+  c.fd = -1;
 }
 
 }  // namespace
@@ -45,7 +54,7 @@ Worker::Worker(RunState& run, std::uint32_t id, std::vector<Client> clients, Bro
 Worker::~Worker() {
   join();
   for (Client& c : clients_) {
-    if (c.fd >= 0) ::close(c.fd);
+    if (c.fd >= 0) release(c);
   }
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
@@ -223,9 +232,25 @@ void Worker::on_event(Client& c, std::uint32_t events) {
     on_tcp_connected(c);
     if (c.fd < 0) return;
   }
+  if (c.state == ClientState::kTlsHandshake) {
+    continue_handshake(c);  // sets both readiness flags once done
+    if (c.state == ClientState::kTlsHandshake || c.fd < 0) return;
+  }
   if (events & EPOLLOUT) c.writable = true;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c.readable = true;
   service(c);
+}
+
+void Worker::continue_handshake(Client& c) {
+  switch (tls_handshake(c.ssl)) {
+    case TlsIo::kDone:
+      c.state = ClientState::kMqttConnecting;
+      c.readable = c.writable = true;
+      return;
+    case TlsIo::kWantRead:
+    case TlsIo::kWantWrite: return;  // the next edge resumes it
+    case TlsIo::kClosed: close_client(c); return;
+  }
 }
 
 void Worker::on_tcp_connected(Client& c) {
@@ -235,7 +260,16 @@ void Worker::on_tcp_connected(Client& c) {
     close_client(c);
     return;
   }
-  c.state = ClientState::kMqttConnecting;
+  if (run_.tls == nullptr) {
+    c.state = ClientState::kMqttConnecting;
+    return;
+  }
+  c.ssl = run_.tls->new_session(c.fd);
+  if (c.ssl == nullptr) {
+    close_client(c);
+    return;
+  }
+  c.state = ClientState::kTlsHandshake;
 }
 
 void Worker::service(Client& c) {
@@ -253,6 +287,7 @@ void Worker::service(Client& c) {
 }
 
 bool Worker::flush(Client& c) {
+  if (c.ssl != nullptr) return flush_tls(c);
   while (!c.out.empty() && c.writable) {
     const auto bytes = c.out.readable();
     const ssize_t n = ::send(c.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
@@ -272,9 +307,42 @@ bool Worker::flush(Client& c) {
   return true;
 }
 
+bool Worker::flush_tls(Client& c) {
+  while (!c.out.empty() && c.writable) {
+    std::size_t n = 0;
+    switch (tls_write(c.ssl, c.out.readable(), &n)) {
+      case TlsIo::kDone:
+        c.out.consume(static_cast<std::uint32_t>(n));
+        c.last_send_ns = now_;
+        break;
+      case TlsIo::kWantRead:
+      case TlsIo::kWantWrite: c.writable = false; break;
+      case TlsIo::kClosed: close_client(c); return false;
+    }
+  }
+  return true;
+}
+
+// TLS: one record per SSL_read, so readiness stays set until OpenSSL asks for more bytes (the
+// socket is edge-triggered and may hold several records).
+bool Worker::read_tls(Client& c) {
+  std::size_t n = 0;
+  switch (tls_read(c.ssl, c.in.writable(), &n)) {
+    case TlsIo::kDone:
+      read_ns_ = monotonic_ns();
+      c.in.commit(static_cast<std::uint32_t>(n));
+      return true;
+    case TlsIo::kWantRead:
+    case TlsIo::kWantWrite: c.readable = false; return true;
+    case TlsIo::kClosed: close_client(c); return false;
+  }
+  return true;
+}
+
 bool Worker::read_some(Client& c) {
   if (c.in.space() < c.in.capacity() / 4) c.in.compact();
   if (c.in.space() == 0) return true;  // full of unprocessed packets: processing makes room
+  if (c.ssl != nullptr) return read_tls(c);
   const auto room = c.in.writable();
   const ssize_t n = ::recv(c.fd, room.data(), room.size(), 0);
   if (n > 0) {
@@ -325,8 +393,7 @@ bool Worker::process_input(Client& c) {
 
 void Worker::close_client(Client& c) {
   if (c.fd < 0) return;
-  ::close(c.fd);
-  c.fd = -1;
+  release(c);
   c.readable = c.writable = false;
   const bool setting_up = is_connecting(c.state) || c.state == ClientState::kSubscribing;
   if (setting_up && c.role != Role::kIdle) stats_.active_failed.add();
@@ -372,10 +439,7 @@ void Worker::disconnect_all() {
         flush(c);
       }
     }
-    if (c.fd >= 0) {
-      ::close(c.fd);
-      c.fd = -1;
-    }
+    if (c.fd >= 0) release(c);
   }
 }
 

@@ -63,9 +63,12 @@ class Worker {
   bool open_socket(Client& c);
   void on_event(Client& c, std::uint32_t events);
   void on_tcp_connected(Client& c);
+  void continue_handshake(Client& c);
   void service(Client& c);
   bool flush(Client& c);
+  bool flush_tls(Client& c);
   bool read_some(Client& c);
+  bool read_tls(Client& c);
   bool process_input(Client& c);  // false: stopped for lack of output room
   void close_client(Client& c);
   void housekeeping(std::uint64_t now);

@@ -235,14 +235,20 @@ pid_t pid_listening_on(std::uint16_t port) {
 // Mosquitto, when installed: the harness works against a broker we did not write.
 class MosquittoBroker {
  public:
-  MosquittoBroker() : port_(pick_free_port()) {
+  // `tls_files`: "" for plain TCP, else a directory holding server.crt and server.key.
+  explicit MosquittoBroker(const std::string& tls_files = "") : port_(pick_free_port()) {
     char path[] = "/tmp/ringmq-bench-mosquitto-XXXXXX";
     const int fd = mkstemp(path);
     if (fd >= 0) ::close(fd);
     config_ = path;
-    std::ofstream(config_) << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\n"
-                           << "max_queued_messages 1000000\nmax_inflight_messages 0\n"
-                           << "persistence false\n";
+    std::ofstream config(config_);
+    config << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\n"
+           << "max_queued_messages 1000000\nmax_inflight_messages 0\n"
+           << "set_tcp_nodelay true\npersistence false\n";
+    if (!tls_files.empty()) {
+      config << "certfile " << tls_files << "/server.crt\nkeyfile " << tls_files << "/server.key\n";
+    }
+    config.close();
     process_ = std::make_unique<Command>(std::vector<std::string>{kMosquitto, "-c", config_});
   }
   ~MosquittoBroker() {
@@ -279,6 +285,42 @@ TEST(Mosquitto, FaninQos1AndFanoutQos0) {
   ASSERT_TRUE(broker.wait_ready());
   expect_sound(bench(broker.port(), {"fanin", "--publishers", "10", "--qos", "1"}), false);
   expect_sound(bench(broker.port(), {"fanout", "--subscribers", "10", "--mqtt", "5"}), false);
+}
+
+// A self-signed certificate for 127.0.0.1 in a fresh directory, readable by the mosquitto user.
+std::string make_server_certificate() {
+  char dir[] = "/tmp/ringmq-bench-tls-XXXXXX";
+  if (mkdtemp(dir) == nullptr) return "";
+  const std::string d = dir;
+  const auto [code, output] =
+      run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+           "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout",
+           d + "/server.key", "-out", d + "/server.crt"},
+          60s);
+  if (code != 0) return "";
+  std::filesystem::permissions(d, std::filesystem::perms(0755));
+  std::filesystem::permissions(d + "/server.key", std::filesystem::perms(0644));
+  return d;
+}
+
+TEST(MosquittoTls, VerifiedAndInsecureRuns) {
+  if (!MosquittoBroker::installed()) GTEST_SKIP() << "mosquitto is not installed";
+  const std::string files = make_server_certificate();
+  if (files.empty()) GTEST_SKIP() << "openssl could not make a certificate";
+  {
+    MosquittoBroker broker(files);
+    ASSERT_TRUE(broker.wait_ready());
+    expect_sound(bench(broker.port(), {"pairs", "--pairs", "5", "--qos", "1", "--tls", "--cafile",
+                                       files + "/server.crt"}),
+                 false);
+    expect_sound(bench(broker.port(), {"fanin", "--publishers", "5", "--qos", "2", "--mqtt", "5",
+                                       "--tls", "--insecure", "--threads", "2"}),
+                 false);
+    // Without the CA the broker's certificate cannot be verified: the run cannot complete.
+    const BenchRun unverified = bench(broker.port(), {"pairs", "--pairs", "1", "--tls"});
+    EXPECT_EQ(unverified.exit_code, 1) << unverified.output;
+  }
+  std::filesystem::remove_all(files);
 }
 
 }  // namespace
