@@ -124,7 +124,14 @@ LatencyHistogram Run::latency() const {
 }
 
 bool Run::fail(std::string error) {
-  if (r_.error.empty()) r_.error = std::move(error);
+  if (!r_.error.empty()) return false;
+  r_.error = std::move(error);
+  for (const auto& w : workers_) {
+    if (const char* why = w->stats().first_failure.load(std::memory_order_relaxed)) {
+      r_.error += std::string(" (first failure: ") + why + ")";
+      break;
+    }
+  }
   return false;
 }
 

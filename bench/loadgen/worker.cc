@@ -176,6 +176,9 @@ void Worker::start_connects(std::uint64_t now) {
     c.started_ns = now;
     c.last_send_ns = now;
     if (!open_socket(c)) {
+      const char* none = nullptr;
+      stats_.first_failure.compare_exchange_strong(none, "socket, bind or connect() failed",
+                                                   std::memory_order_relaxed);
       stats_.connect_failed.add();
       if (c.role != Role::kIdle) stats_.active_failed.add();
       c.state = ClientState::kClosed;
@@ -249,7 +252,7 @@ void Worker::continue_handshake(Client& c) {
       return;
     case TlsIo::kWantRead:
     case TlsIo::kWantWrite: return;  // the next edge resumes it
-    case TlsIo::kClosed: close_client(c); return;
+    case TlsIo::kClosed: close_client(c, "TLS handshake failed (certificate not trusted?)"); return;
   }
 }
 
@@ -257,7 +260,7 @@ void Worker::on_tcp_connected(Client& c) {
   int error = 0;
   socklen_t len = sizeof(error);
   if (getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0 || error != 0) {
-    close_client(c);
+    close_client(c, "TCP connect failed");
     return;
   }
   if (run_.tls == nullptr) {
@@ -266,7 +269,7 @@ void Worker::on_tcp_connected(Client& c) {
   }
   c.ssl = run_.tls->new_session(c.fd);
   if (c.ssl == nullptr) {
-    close_client(c);
+    close_client(c, "TLS session setup failed");
     return;
   }
   c.state = ClientState::kTlsHandshake;
@@ -300,7 +303,7 @@ bool Worker::flush(Client& c) {
     } else if (n < 0 && errno == EINTR) {
       continue;
     } else {
-      close_client(c);
+      close_client(c, "send failed");
       return false;
     }
   }
@@ -317,7 +320,7 @@ bool Worker::flush_tls(Client& c) {
         break;
       case TlsIo::kWantRead:
       case TlsIo::kWantWrite: c.writable = false; break;
-      case TlsIo::kClosed: close_client(c); return false;
+      case TlsIo::kClosed: close_client(c, "TLS write failed"); return false;
     }
   }
   return true;
@@ -334,7 +337,7 @@ bool Worker::read_tls(Client& c) {
       return true;
     case TlsIo::kWantRead:
     case TlsIo::kWantWrite: c.readable = false; return true;
-    case TlsIo::kClosed: close_client(c); return false;
+    case TlsIo::kClosed: close_client(c, "TLS read failed or closed"); return false;
   }
   return true;
 }
@@ -356,7 +359,7 @@ bool Worker::read_some(Client& c) {
     return true;
   }
   if (n < 0 && errno == EINTR) return true;
-  close_client(c);  // EOF or error
+  close_client(c, n == 0 ? "connection closed by the broker" : "recv failed");
   return false;
 }
 
@@ -375,13 +378,13 @@ bool Worker::process_input(Client& c) {
     if (r.status == codec::DecodeStatus::kNeedMore) {
       if (r.needed > c.in.capacity()) {
         stats_.protocol_errors.add();
-        close_client(c);
+        close_client(c, "packet larger than the input buffer");
       }
       return true;
     }
     if (r.status == codec::DecodeStatus::kMalformed) {
       stats_.protocol_errors.add();
-      close_client(c);
+      close_client(c, "malformed packet from the broker");
       return true;
     }
     on_packet(c, r.packet, read_ns_);
@@ -391,10 +394,14 @@ bool Worker::process_input(Client& c) {
   return true;
 }
 
-void Worker::close_client(Client& c) {
+void Worker::close_client(Client& c, const char* why) {
   if (c.fd < 0) return;
   release(c);
   c.readable = c.writable = false;
+  if (run_.phase.load(std::memory_order_relaxed) != Phase::kStop) {
+    const char* none = nullptr;
+    stats_.first_failure.compare_exchange_strong(none, why, std::memory_order_relaxed);
+  }
   const bool setting_up = is_connecting(c.state) || c.state == ClientState::kSubscribing;
   if (setting_up && c.role != Role::kIdle) stats_.active_failed.add();
   if (is_connecting(c.state)) {
@@ -421,7 +428,7 @@ void Worker::housekeeping(std::uint64_t now) {
     Client& c = clients_[i];
     if (c.fd < 0) continue;
     if (is_connecting(c.state) || c.state == ClientState::kSubscribing) {
-      if (now - c.started_ns > timeout) close_client(c);
+      if (now - c.started_ns > timeout) close_client(c, "timed out setting up the connection");
     } else if (keepalive_due && ping_after != 0 && now - c.last_send_ns >= ping_after) {
       if (append_pingreq(c.out)) flush(c);
     }

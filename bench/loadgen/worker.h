@@ -70,7 +70,8 @@ class Worker {
   bool read_some(Client& c);
   bool read_tls(Client& c);
   bool process_input(Client& c);  // false: stopped for lack of output room
-  void close_client(Client& c);
+  // Closes `c`, counting it as failed or lost by its state; `why` is kept if it is the first.
+  void close_client(Client& c, const char* why);
   void housekeeping(std::uint64_t now);
   void disconnect_all();
   void notify_peers();

@@ -32,10 +32,10 @@ void Worker::on_packet(Client& c, const codec::PacketView& packet, std::uint64_t
       append_ack(c.out, PacketType::kPubcomp, packet.as<codec::AckView>().packet_id, version_);
       return;
     case PacketType::kPingresp: return;
-    case PacketType::kDisconnect: close_client(c); return;
+    case PacketType::kDisconnect: close_client(c, "DISCONNECT from the broker"); return;
     default:
       stats_.protocol_errors.add();
-      close_client(c);
+      close_client(c, "unexpected packet from the broker");
       return;
   }
 }
@@ -43,7 +43,7 @@ void Worker::on_packet(Client& c, const codec::PacketView& packet, std::uint64_t
 void Worker::on_connack(Client& c, const codec::ConnackView& ack) {
   if (c.state != ClientState::kMqttConnecting || ack.reason_code != 0) {
     if (c.state != ClientState::kMqttConnecting) stats_.protocol_errors.add();
-    close_client(c);
+    close_client(c, "CONNACK refused the connection (or came twice)");
     return;
   }
   stats_.connected.add();
@@ -56,7 +56,7 @@ void Worker::on_connack(Client& c, const codec::ConnackView& ack) {
   if (c.role == Role::kSubscriber) {
     const auto qos = static_cast<codec::QoS>(o_.qos);
     if (!append_subscribe(c.out, version_, 1, c.filter, qos)) {
-      close_client(c);
+      close_client(c, "no room for SUBSCRIBE");
       return;
     }
     c.state = ClientState::kSubscribing;
@@ -69,7 +69,7 @@ void Worker::on_connack(Client& c, const codec::ConnackView& ack) {
 void Worker::on_suback(Client& c, const codec::SubackView& ack) {
   if (c.state != ClientState::kSubscribing || ack.reason_codes.empty() ||
       ack.reason_codes[0] >= 0x80) {
-    close_client(c);  // counted as a failed subscription
+    close_client(c, "SUBACK refused the subscription");
     return;
   }
   --connecting_;
