@@ -93,10 +93,16 @@ std::string to_json(const Options& o, const Report& r) {
   j["format"] = 1;
   j["result"] = {{"completed", r.completed}, {"exit_code", r.exit_code}, {"error", r.error}};
   j["config"] = config_json(o);
-  j["connect"] = {{"connections", r.connections},        {"connected", r.connected},
-                  {"failed", r.connect_failed},          {"subscribe_failed", r.subscribe_failed},
-                  {"lost", r.connections_lost},          {"time_s", round3(r.connect_time_s)},
-                  {"rate_per_s", round3(r.connect_rate)}};
+  j["connect"] = {{"connections", r.connections},
+                  {"connected", r.connected},
+                  {"failed", r.connect_failed},
+                  {"subscribe_failed", r.subscribe_failed},
+                  {"lost", r.connections_lost},
+                  {"time_s", round3(r.connect_time_s)},
+                  {"rate_per_s", round3(r.connect_rate)},
+                  {"loadgen_cpu_percent", round3(r.connect_loadgen_cpu_percent)},
+                  {"broker_cpu_percent",
+                   r.has_broker ? json(round3(r.connect_broker_cpu_percent)) : json(nullptr)}};
   j["measured_s"] = round3(r.measured_s);
   j["publish"] = {{"count", r.published},
                   {"rate", round3(r.rate(r.published))},
@@ -131,20 +137,33 @@ std::string to_json(const Options& o, const Report& r) {
 }
 
 void print_summary(std::FILE* out, const Options& o, const Report& r) {
-  std::fprintf(out, "ringmq-bench %s%s%s: %u pub -> %u sub (+%u idle), MQTT %s, QoS %d, %u B, ",
-               to_string(o.scenario), o.scenario == Scenario::kComposite ? "/" : "",
-               o.scenario == Scenario::kComposite ? to_string(o.load) : "", o.publishers,
-               o.subscribers, o.idle, o.mqtt_version == 5 ? "5" : "3.1.1", o.qos, o.payload);
-  std::fprintf(out, "rate %s, window %u, %sTCP_NODELAY %s, %u thread(s)\n",
-               o.rate > 0 ? std::to_string(static_cast<long long>(o.rate)).c_str() : "max",
-               o.window, o.tls ? "TLS, " : "", o.nodelay ? "on" : "off", o.threads);
+  if (o.scenario == Scenario::kConn) {
+    std::fprintf(out, "ringmq-bench conn: %u connections at %s/s, MQTT %s, ", o.connections,
+                 o.connect_rate > 0 ? std::to_string(std::lround(o.connect_rate)).c_str() : "max",
+                 o.mqtt_version == 5 ? "5" : "3.1.1");
+  } else {
+    std::fprintf(out, "ringmq-bench %s%s%s: %u pub -> %u sub (+%u idle), MQTT %s, QoS %d, %u B, ",
+                 to_string(o.scenario), o.scenario == Scenario::kComposite ? "/" : "",
+                 o.scenario == Scenario::kComposite ? to_string(o.load) : "", o.publishers,
+                 o.subscribers, o.idle, o.mqtt_version == 5 ? "5" : "3.1.1", o.qos, o.payload);
+  }
+  if (o.scenario != Scenario::kConn) {
+    std::fprintf(out, "rate %s, window %u, ",
+                 o.rate > 0 ? std::to_string(static_cast<long long>(o.rate)).c_str() : "max",
+                 o.window);
+  }
+  std::fprintf(out, "%sTCP_NODELAY %s, %u thread(s)\n", o.tls ? "TLS, " : "",
+               o.nodelay ? "on" : "off", o.threads);
   if (!r.completed && r.connected == 0) {
     std::fprintf(out, "  FAILED    %s\n", r.error.c_str());
     return;
   }
-  std::fprintf(out, "  connect   %lu/%lu in %.3f s (%.0f/s), %lu failed, %lu subscribe failed\n",
+  std::fprintf(out, "  connect   %lu/%lu in %.3f s (%.0f/s), %lu failed, %lu subscribe failed",
                r.connected, r.connections, r.connect_time_s, r.connect_rate, r.connect_failed,
                r.subscribe_failed);
+  std::fprintf(out, "; cpu: load generator %.0f%%", r.connect_loadgen_cpu_percent);
+  if (r.has_broker) std::fprintf(out, ", broker %.0f%%", r.connect_broker_cpu_percent);
+  std::fprintf(out, "\n");
   if (o.scenario != Scenario::kConn) {
     std::fprintf(out, "  publish   %.0f msg/s, %.2f MB/s (%lu in %.2f s)\n", r.rate(r.published),
                  mb(r.rate(r.published_bytes)), r.published, r.measured_s);

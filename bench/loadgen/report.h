@@ -30,8 +30,10 @@ struct Report {
   std::uint64_t connect_failed = 0;
   std::uint64_t subscribe_failed = 0;
   std::uint64_t connections_lost = 0;
-  double connect_time_s = 0;  // first connect() to last CONNACK
-  double connect_rate = 0;    // connected / connect_time_s
+  double connect_time_s = 0;               // first connect() to last CONNACK
+  double connect_rate = 0;                 // connected / connect_time_s
+  double connect_loadgen_cpu_percent = 0;  // over the connect phase, % of one core
+  double connect_broker_cpu_percent = 0;
 
   // The measured interval (after warm-up; conn: the hold).
   double measured_s = 0;

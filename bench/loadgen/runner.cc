@@ -1,6 +1,7 @@
 #include "bench/loadgen/runner.h"
 
 #include <netdb.h>
+#include <sys/resource.h>
 
 #include <cstring>
 #include <memory>
@@ -42,6 +43,22 @@ bool resolve(const Options& o, BrokerAddress* out, std::string* error) {
   out->len = found->ai_addrlen;
   freeaddrinfo(found);
   return true;
+}
+
+// Raises RLIMIT_NOFILE (the hard limit too, where permitted) to fit `connections` sockets.
+bool ensure_fd_limit(std::uint64_t connections, std::string* error) {
+  const rlim_t needed = connections + 64;  // epoll, eventfds, /proc files, stdio
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= needed) return true;
+  rlimit raised{needed, std::max(limit.rlim_max, needed)};
+  if (setrlimit(RLIMIT_NOFILE, &raised) == 0) return true;
+  raised.rlim_max = limit.rlim_max;
+  raised.rlim_cur = std::min(needed, limit.rlim_max);
+  if (raised.rlim_cur >= needed && setrlimit(RLIMIT_NOFILE, &raised) == 0) return true;
+  *error = std::to_string(connections) + " connections need " + std::to_string(needed) +
+           " file descriptors; RLIMIT_NOFILE allows " + std::to_string(limit.rlim_max) +
+           " (raise it with ulimit -n)";
+  return false;
 }
 
 class Run {
@@ -216,6 +233,9 @@ bool Run::setup() {
   }
   std::vector<std::vector<Client>> per_worker;
   if (!build_clients(o_, state_->table, &per_worker, &r_.error)) return false;
+  std::uint64_t clients = 0;
+  for (const auto& list : per_worker) clients += list.size();
+  if (!ensure_fd_limit(clients, &r_.error)) return false;
   for (std::uint32_t i = 0; i < o_.threads; ++i) {
     r_.connections += per_worker[i].size();
     workers_.push_back(std::make_unique<Worker>(*state_, i, std::move(per_worker[i]), broker));
@@ -236,6 +256,9 @@ bool Run::setup() {
 }
 
 bool Run::connect_phase() {
+  const OwnCpu cpu_before = sample_own_cpu();
+  const std::optional<ProcSample> broker_before =
+      o_.broker_pid != 0 ? sample_process(o_.broker_pid) : std::nullopt;
   state_->run_start_ns = connect_start_ns_ = monotonic_ns();
   for (const auto& w : workers_) w->start();
   const std::uint64_t total = r_.connections;
@@ -257,6 +280,16 @@ bool Run::connect_phase() {
   if (t.last_connected_ns > connect_start_ns_) {
     r_.connect_time_s = double(t.last_connected_ns - connect_start_ns_) * 1e-9;
     r_.connect_rate = r_.connect_time_s > 0 ? double(t.connected) / r_.connect_time_s : 0;
+  }
+  const OwnCpu cpu_after = sample_own_cpu();
+  r_.connect_loadgen_cpu_percent =
+      cpu_percent(cpu_before.user_s + cpu_before.sys_s, cpu_after.user_s + cpu_after.sys_s,
+                  cpu_before.at_ns, cpu_after.at_ns);
+  if (broker_before) {
+    if (const std::optional<ProcSample> broker_after = sample_process(o_.broker_pid)) {
+      r_.connect_broker_cpu_percent = cpu_percent(broker_before->cpu_s, broker_after->cpu_s,
+                                                  broker_before->at_ns, broker_after->at_ns);
+    }
   }
   if (!ok) return false;
   if (!all_settled(t)) return fail("connections still pending at the connect deadline");
@@ -320,9 +353,9 @@ void Run::record_interval(const Reading& a, const Reading& b) {
   r_.broker_rss_after_kb = b.broker->rss_kb;
   r_.broker_rss_peak_kb = std::max(r_.broker_rss_peak_kb, b.broker->rss_kb);
   const bool conn = o_.scenario == Scenario::kConn;
-  if (conn && r_.connected != 0 && b.broker->rss_kb > r_.broker_rss_before_kb) {
-    r_.broker_rss_per_connection_b =
-        double(b.broker->rss_kb - r_.broker_rss_before_kb) * 1024.0 / double(r_.connected);
+  if (conn && r_.connected != 0) {  // may be negative: a broker may return memory meanwhile
+    r_.broker_rss_per_connection_b = (double(b.broker->rss_kb) - double(r_.broker_rss_before_kb)) *
+                                     1024.0 / double(r_.connected);
   }
 }
 
