@@ -51,6 +51,7 @@ struct Client {
   bool readable = false;       // edge-triggered readiness not yet consumed
   bool writable = false;
   bool in_backlog = false;
+  std::uint16_t keepalive_s = 0;  // --keepalive, or a 5.0 broker's Server Keep Alive
   std::uint64_t started_ns = 0;
   std::uint64_t last_send_ns = 0;
   ByteBuffer in;

@@ -220,6 +220,7 @@ bool Worker::open_socket(Client& c) {
   }
   c.fd = fd;
   c.state = ClientState::kTcpConnecting;
+  c.keepalive_s = o_.keepalive_s;
   ConnectSettings s;
   s.version = version_;
   s.client_id = c.client_id;
@@ -421,15 +422,22 @@ void Worker::housekeeping(std::uint64_t now) {
   next_housekeeping_ns_ = now + kHousekeepingNs;
   const bool keepalive_due = now >= next_keepalive_scan_ns_;
   if (connecting_ == 0 && !keepalive_due) return;
-  if (keepalive_due) next_keepalive_scan_ns_ = now + 1'000'000'000;
-  const auto timeout = static_cast<std::uint64_t>(o_.connect_timeout_s * 1e9);
+  // Half the keep alive without sending: PINGREQ. (A 5.0 Server Keep Alive may only lower it
+  // in practice; the scan period follows --keepalive.)
   const std::uint64_t ping_after = std::uint64_t{o_.keepalive_s} * 1'000'000'000 / 2;
+  // Scan often enough that a PINGREQ goes out well before the broker's 1.5 x keep alive.
+  if (keepalive_due) {
+    next_keepalive_scan_ns_ =
+        now + std::clamp<std::uint64_t>(ping_after / 2, kHousekeepingNs, 1'000'000'000);
+  }
+  const auto timeout = static_cast<std::uint64_t>(o_.connect_timeout_s * 1e9);
   for (std::uint32_t i = 0; i < next_pending_; ++i) {
     Client& c = clients_[i];
     if (c.fd < 0) continue;
     if (is_connecting(c.state) || c.state == ClientState::kSubscribing) {
       if (now - c.started_ns > timeout) close_client(c, "timed out setting up the connection");
-    } else if (keepalive_due && ping_after != 0 && now - c.last_send_ns >= ping_after) {
+    } else if (keepalive_due && c.keepalive_s != 0 &&
+               now - c.last_send_ns >= std::uint64_t{c.keepalive_s} * 1'000'000'000 / 2) {
       if (append_pingreq(c.out)) flush(c);
     }
   }

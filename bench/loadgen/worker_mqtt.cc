@@ -47,6 +47,9 @@ void Worker::on_connack(Client& c, const codec::ConnackView& ack) {
     return;
   }
   stats_.connected.add();
+  if (ack.properties.has(codec::PropertyId::kServerKeepAlive)) {
+    c.keepalive_s = ack.properties.server_keep_alive;
+  }
   stats_.last_connected_ns.store(monotonic_ns(), std::memory_order_relaxed);
   if (c.pub && ack.properties.has(codec::PropertyId::kReceiveMaximum)) {
     // 5.0: never more unacknowledged publishes than the broker's Receive Maximum.
