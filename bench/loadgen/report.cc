@@ -131,7 +131,8 @@ std::string to_json(const Options& o, const Report& r) {
   j["loadgen"] = {{"cpu_percent", round3(r.loadgen_cpu_percent)},
                   {"user_s", round3(r.loadgen_user_s)},
                   {"sys_s", round3(r.loadgen_sys_s)},
-                  {"protocol_errors", r.protocol_errors}};
+                  {"protocol_errors", r.protocol_errors},
+                  {"allocations_while_measuring", r.loadgen_allocations}};
   j["broker"] = broker_json(r, o.broker_pid);
   return j.dump(2) + "\n";
 }

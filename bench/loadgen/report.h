@@ -64,6 +64,7 @@ struct Report {
   double loadgen_cpu_percent = 0;
   double loadgen_user_s = 0;
   double loadgen_sys_s = 0;
+  std::uint64_t loadgen_allocations = 0;  // by worker threads while measuring (should be 0)
   bool has_broker = false;
   double broker_cpu_percent = 0;
   std::uint64_t broker_rss_before_kb = 0;  // before the first connection

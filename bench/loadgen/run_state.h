@@ -47,6 +47,7 @@ struct WorkerStats {
   Counter unexpected;     // a topic or publisher this subscriber should not get
   Counter window_stalls;  // windows written off after no progress for kWindowStallNs
   Counter protocol_errors;
+  Counter measured_allocations;  // heap allocations by the worker thread while measuring
   std::atomic<const char*> first_failure{nullptr};  // why the first connection failed or closed
   LatencyHistogram latency;                         // end-to-end, nanoseconds
 };

@@ -26,7 +26,8 @@ struct Totals {
                 subscribe_failed = 0, lost = 0, last_connected_ns = 0;
   std::uint64_t published = 0, published_bytes = 0, expected = 0, qos_published = 0, acked = 0;
   std::uint64_t received = 0, received_bytes = 0, unique = 0, duplicated = 0, out_of_order = 0,
-                stale = 0, unexpected = 0, window_stalls = 0, protocol_errors = 0;
+                stale = 0, unexpected = 0, window_stalls = 0, protocol_errors = 0,
+                measured_allocations = 0;
 };
 
 bool resolve(const Options& o, BrokerAddress* out, std::string* error) {
@@ -130,6 +131,7 @@ Totals Run::totals() const {
     t.unexpected += s.unexpected.value();
     t.window_stalls += s.window_stalls.value();
     t.protocol_errors += s.protocol_errors.value();
+    t.measured_allocations += s.measured_allocations.value();
   }
   return t;
 }
@@ -381,6 +383,7 @@ void Run::finish_report() {
   r_.acked = t.acked;
   r_.window_stalls = t.window_stalls;
   r_.protocol_errors = t.protocol_errors;
+  r_.loadgen_allocations = t.measured_allocations;
   const DeliveryTable& table = state_->table;
   std::vector<std::uint64_t> lost(table.publishers()), dup(table.publishers()),
       ooo(table.publishers());

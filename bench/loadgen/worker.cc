@@ -10,6 +10,7 @@
 
 #include <algorithm>
 
+#include "bench/common/alloc_counter.h"
 #include "bench/loadgen/payload.h"
 #include "codec/decode.h"
 
@@ -87,6 +88,16 @@ void Worker::wake() {
   [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof(one));
 }
 
+// Heap allocations made by this thread while measuring: the message path must make none.
+void Worker::on_phase_change(Phase phase) {
+  const std::uint64_t allocations = bench::thread_alloc_counts().allocations;
+  if (phase == Phase::kMeasure) measure_allocations_start_ = allocations;
+  if (phase_seen_ == Phase::kMeasure) {
+    stats_.measured_allocations.add(allocations - measure_allocations_start_);
+  }
+  phase_seen_ = phase;
+}
+
 void Worker::run() {
   connect_start_ns_ = monotonic_ns();
   source_rr_ = id_;
@@ -113,6 +124,7 @@ std::uint64_t Worker::turn(std::uint64_t now) {
   backlog_next_.clear();
   std::uint64_t timeout = backlog_.empty() ? kMaxWaitNs : 0;
   const Phase phase = run_.phase.load(std::memory_order_acquire);
+  if (phase != phase_seen_) on_phase_change(phase);
   if (phase == Phase::kWarmup || phase == Phase::kMeasure) {
     timeout = std::min(timeout, run_publishers(now, /*recheck=*/false));
   }

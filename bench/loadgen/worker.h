@@ -58,6 +58,7 @@ class Worker {
   void run();
   std::uint64_t turn(std::uint64_t now);  // returns how long to wait for events, ns
   std::uint64_t run_publishers(std::uint64_t now, bool recheck);
+  void on_phase_change(Phase phase);
   void wait_for_events(std::uint64_t timeout_ns);
   void start_connects(std::uint64_t now);
   bool open_socket(Client& c);
@@ -104,7 +105,9 @@ class Worker {
   std::uint64_t next_keepalive_scan_ns_ = 0;
   std::uint64_t now_ = 0;      // time at the start of this loop turn
   std::uint64_t read_ns_ = 0;  // time of the latest recv(): the arrival time of what it read
-  bool arrivals_ = false;      // this turn recorded deliveries: peers may be waiting on the window
+  Phase phase_seen_ = Phase::kConnect;
+  std::uint64_t measure_allocations_start_ = 0;
+  bool arrivals_ = false;  // this turn recorded deliveries: peers may be waiting on the window
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::atomic<bool> window_waiting_{false};

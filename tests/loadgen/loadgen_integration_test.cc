@@ -84,6 +84,7 @@ void expect_sound(const BenchRun& r, bool lossless) {
   EXPECT_EQ(d["stale"], 0);
   EXPECT_EQ(d["unexpected"], 0);
   EXPECT_EQ(j["loadgen"]["protocol_errors"], 0);
+  EXPECT_EQ(j["loadgen"]["allocations_while_measuring"], 0) << "the message path allocated";
   const int qos = j["config"]["qos"];
   if (qos > 0 || lossless) {
     EXPECT_EQ(d["lost"], 0) << j.dump(2);
