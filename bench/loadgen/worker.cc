@@ -42,6 +42,7 @@ Worker::Worker(RunState& run, std::uint32_t id, std::vector<Client> clients, Bro
     : run_(run),
       o_(run.options),
       id_(id),
+      window_refill_(std::max<std::uint64_t>(1, o_.window / 16)),
       clients_(std::move(clients)),
       broker_(broker),
       version_(o_.mqtt_version == 5 ? codec::ProtocolVersion::kV5 : codec::ProtocolVersion::kV311) {

@@ -91,6 +91,7 @@ class Worker {
   RunState& run_;
   const Options& o_;
   std::uint32_t id_;
+  std::uint64_t window_refill_;  // free window slots before a window-bound publisher writes
   std::vector<Client> clients_;
   BrokerAddress broker_;
   codec::ProtocolVersion version_;

@@ -171,11 +171,14 @@ std::uint64_t Worker::window_allowance(Client& c, std::uint64_t now) {
       pub.next_sequence > min_unique ? pub.next_sequence - min_unique : 0;
   pub.written_off = std::min(pub.written_off, in_flight);
   const std::uint64_t outstanding = in_flight - pub.written_off;
-  if (outstanding < o_.window || min_unique != pub.last_min_unique) {
+  if (outstanding == 0 || min_unique != pub.last_min_unique) {
     pub.last_min_unique = min_unique;
     pub.last_progress_ns = now;
-    return outstanding < o_.window ? o_.window - outstanding : 0;
   }
+  // Refill only once a batch's worth of the window is free: a slow broker frees one slot per
+  // delivery, and refilling each one alone would cost a send() per message.
+  const std::uint64_t free = outstanding < o_.window ? o_.window - outstanding : 0;
+  if (free >= window_refill_) return free;
   if (now - pub.last_progress_ns < kWindowStallNs) return 0;
   pub.written_off += outstanding;
   pub.last_progress_ns = now;
@@ -205,7 +208,7 @@ Worker::FillResult Worker::fill_publisher(Client& c, std::uint64_t* next_due_ns)
   if (c.state != ClientState::kReady) return FillResult::kIdle;
   if (!c.writable) return FillResult::kBlockedOnSocket;
   PublisherState& pub = *c.pub;
-  const std::uint64_t now = monotonic_ns();
+  const std::uint64_t now = now_;  // the turn's time: limits are checked without a clock read
   std::uint64_t budget = std::min(kMaxBatch, window_allowance(c, now));
   if (budget == 0) return FillResult::kWindow;
   budget = std::min(budget, rate_allowance(c, now, next_due_ns));
@@ -220,9 +223,10 @@ Worker::FillResult Worker::fill_publisher(Client& c, std::uint64_t* next_due_ns)
   c.out.reserve(size);
   budget = std::min<std::uint64_t>(budget, c.out.space() / size);
   if (budget == 0) return FillResult::kBlockedOnSocket;
+  const std::uint64_t sent_ns = monotonic_ns();  // one stamp for the batch of one send()
   for (std::uint64_t k = 0; k < budget; ++k) {
     const std::uint16_t id = acked ? take_packet_id(pub) : 0;
-    pub.publish.write(c.out.writable().data(), pub.next_sequence++, now, id);
+    pub.publish.write(c.out.writable().data(), pub.next_sequence++, sent_ns, id);
     c.out.commit(size);
   }
   pub.inflight += acked ? static_cast<std::uint32_t>(budget) : 0;
