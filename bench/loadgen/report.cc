@@ -137,7 +137,9 @@ std::string to_json(const Options& o, const Report& r) {
   return j.dump(2) + "\n";
 }
 
-void print_summary(std::FILE* out, const Options& o, const Report& r) {
+namespace {
+
+void print_header(std::FILE* out, const Options& o) {
   if (o.scenario == Scenario::kConn) {
     std::fprintf(out, "ringmq-bench conn: %u connections at %s/s, MQTT %s, ", o.connections,
                  o.connect_rate > 0 ? std::to_string(std::lround(o.connect_rate)).c_str() : "max",
@@ -147,14 +149,42 @@ void print_summary(std::FILE* out, const Options& o, const Report& r) {
                  to_string(o.scenario), o.scenario == Scenario::kComposite ? "/" : "",
                  o.scenario == Scenario::kComposite ? to_string(o.load) : "", o.publishers,
                  o.subscribers, o.idle, o.mqtt_version == 5 ? "5" : "3.1.1", o.qos, o.payload);
-  }
-  if (o.scenario != Scenario::kConn) {
     std::fprintf(out, "rate %s, window %u, ",
                  o.rate > 0 ? std::to_string(static_cast<long long>(o.rate)).c_str() : "max",
                  o.window);
   }
   std::fprintf(out, "%sTCP_NODELAY %s, %u thread(s)\n", o.tls ? "TLS, " : "",
                o.nodelay ? "on" : "off", o.threads);
+}
+
+void print_messages(std::FILE* out, const Options& o, const Report& r) {
+  std::fprintf(out, "  publish   %.0f msg/s, %.2f MB/s (%lu in %.2f s)\n", r.rate(r.published),
+               mb(r.rate(r.published_bytes)), r.published, r.measured_s);
+  std::fprintf(out, "  deliver   %.0f msg/s, %.2f MB/s (%lu)\n", r.rate(r.delivered),
+               mb(r.rate(r.delivered_bytes)), r.delivered);
+  std::fprintf(out,
+               "  check     expected %lu, received %lu, lost %lu, duplicated %lu, "
+               "out-of-order %lu, stale %lu, unexpected %lu\n",
+               r.expected, r.received, r.lost, r.duplicated, r.out_of_order, r.stale, r.unexpected);
+  std::fprintf(out, "  worst     lost %s, duplicated %s, out-of-order %s\n",
+               worst_text(r.worst_lost).c_str(), worst_text(r.worst_duplicated).c_str(),
+               worst_text(r.worst_out_of_order).c_str());
+  if (o.qos > 0) {
+    std::fprintf(out, "  acks      %lu of %lu acknowledged, %lu unacknowledged\n", r.acked,
+                 r.qos_published, r.unacked());
+  }
+  const LatencyHistogram& h = r.latency;
+  std::fprintf(out, "  latency   p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
+               latency_text(h.percentile(50)).c_str(), latency_text(h.percentile(90)).c_str(),
+               latency_text(h.percentile(99)).c_str(), latency_text(h.percentile(99.9)).c_str(),
+               latency_text(h.max()).c_str());
+  if (r.window_stalls != 0) std::fprintf(out, "  window    %lu stalls\n", r.window_stalls);
+}
+
+}  // namespace
+
+void print_summary(std::FILE* out, const Options& o, const Report& r) {
+  print_header(out, o);
   if (!r.completed && r.connected == 0) {
     std::fprintf(out, "  FAILED    %s\n", r.error.c_str());
     return;
@@ -165,30 +195,7 @@ void print_summary(std::FILE* out, const Options& o, const Report& r) {
   std::fprintf(out, "; cpu: load generator %.0f%%", r.connect_loadgen_cpu_percent);
   if (r.has_broker) std::fprintf(out, ", broker %.0f%%", r.connect_broker_cpu_percent);
   std::fprintf(out, "\n");
-  if (o.scenario != Scenario::kConn) {
-    std::fprintf(out, "  publish   %.0f msg/s, %.2f MB/s (%lu in %.2f s)\n", r.rate(r.published),
-                 mb(r.rate(r.published_bytes)), r.published, r.measured_s);
-    std::fprintf(out, "  deliver   %.0f msg/s, %.2f MB/s (%lu)\n", r.rate(r.delivered),
-                 mb(r.rate(r.delivered_bytes)), r.delivered);
-    std::fprintf(out,
-                 "  check     expected %lu, received %lu, lost %lu, duplicated %lu, "
-                 "out-of-order %lu, stale %lu, unexpected %lu\n",
-                 r.expected, r.received, r.lost, r.duplicated, r.out_of_order, r.stale,
-                 r.unexpected);
-    std::fprintf(out, "  worst     lost %s, duplicated %s, out-of-order %s\n",
-                 worst_text(r.worst_lost).c_str(), worst_text(r.worst_duplicated).c_str(),
-                 worst_text(r.worst_out_of_order).c_str());
-    if (o.qos > 0) {
-      std::fprintf(out, "  acks      %lu of %lu acknowledged, %lu unacknowledged\n", r.acked,
-                   r.qos_published, r.unacked());
-    }
-    const LatencyHistogram& h = r.latency;
-    std::fprintf(out, "  latency   p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
-                 latency_text(h.percentile(50)).c_str(), latency_text(h.percentile(90)).c_str(),
-                 latency_text(h.percentile(99)).c_str(), latency_text(h.percentile(99.9)).c_str(),
-                 latency_text(h.max()).c_str());
-    if (r.window_stalls != 0) std::fprintf(out, "  window    %lu stalls\n", r.window_stalls);
-  }
+  if (o.scenario != Scenario::kConn) print_messages(out, o, r);
   std::fprintf(out, "  cpu       load generator %.0f%% of a core", r.loadgen_cpu_percent);
   if (r.has_broker) {
     std::fprintf(out, ", broker %.0f%%; broker RSS %.1f MB (peak %.1f MB)", r.broker_cpu_percent,
