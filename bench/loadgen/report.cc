@@ -126,6 +126,7 @@ std::string to_json(const Options& o, const Report& r) {
                    {"worst_duplicated", worst_json(r.worst_duplicated)},
                    {"worst_out_of_order", worst_json(r.worst_out_of_order)},
                    {"window_stalls", r.window_stalls},
+                   {"max_outstanding", r.max_outstanding},
                    {"drain_s", round3(r.drain_s)}};
   j["latency_us"] = latency_json(r.latency);
   j["loadgen"] = {{"cpu_percent", round3(r.loadgen_cpu_percent)},

@@ -58,6 +58,7 @@ struct Report {
   std::uint64_t window_stalls = 0;
   std::uint64_t protocol_errors = 0;
   double drain_s = 0;
+  std::uint64_t max_outstanding = 0;  // most deliveries expected but not yet made, sampled
   Worst worst_lost, worst_duplicated, worst_out_of_order;
 
   // CPU and memory over the measured interval.

@@ -220,6 +220,9 @@ bool Run::wait(Done done, std::uint64_t until_ns, const char* phase) {
     const std::uint64_t now = monotonic_ns();
     tick(now, phase);
     const Totals t = totals();
+    // Read publishers before subscribers, so a sample can only underestimate.
+    if (t.expected > t.unique)
+      r_.max_outstanding = std::max(r_.max_outstanding, t.expected - t.unique);
     if (!healthy(t)) return false;
     if (done(t) || now >= until_ns) return true;
     std::this_thread::sleep_for(kPoll);

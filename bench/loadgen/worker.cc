@@ -266,7 +266,9 @@ void Worker::continue_handshake(Client& c) {
       return;
     case TlsIo::kWantRead:
     case TlsIo::kWantWrite: return;  // the next edge resumes it
-    case TlsIo::kClosed: close_client(c, "TLS handshake failed (certificate not trusted?)"); return;
+    case TlsIo::kClosed:
+      close_client(c, "TLS handshake failed (not a TLS listener, or an untrusted certificate)");
+      return;
   }
 }
 

@@ -185,6 +185,17 @@ TEST(RingmqBench, RateIsHonoured) {
   EXPECT_GE(rate, 2500 * 0.5) << r.report.dump(2);
 }
 
+TEST(RingmqBench, WindowBoundsWhatIsOutstanding) {
+  BrokerProcess broker = start_ringmq();
+  ASSERT_TRUE(broker.running());
+  // 4 publishers -> 2 subscribers, window 25: at most 4 x 25 messages x 2 deliveries outstanding.
+  const BenchRun r = bench(broker.port(), {"fanin", "--publishers", "4", "--subscribers", "2",
+                                           "--window", "25", "--qos", "1"});
+  expect_sound(r, false);
+  EXPECT_GT(r.report["delivery"]["max_outstanding"].get<std::uint64_t>(), 0u);
+  EXPECT_LE(r.report["delivery"]["max_outstanding"].get<std::uint64_t>(), 4u * 25 * 2);
+}
+
 TEST(RingmqBench, KeepAlivePingsHoldIdleConnections) {
   BrokerProcess broker = start_ringmq();
   ASSERT_TRUE(broker.running());
