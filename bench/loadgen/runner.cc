@@ -1,6 +1,7 @@
 #include "bench/loadgen/runner.h"
 
 #include <netdb.h>
+#include <signal.h>
 #include <sys/resource.h>
 
 #include <cstring>
@@ -19,6 +20,19 @@ constexpr std::uint64_t kSecond = 1'000'000'000;
 constexpr auto kPoll = std::chrono::milliseconds(10);
 
 std::uint64_t seconds_ns(double s) { return static_cast<std::uint64_t>(s * 1e9); }
+
+// Set by SIGINT / SIGTERM: the run stops where it is and reports what it measured.
+std::atomic<bool> g_interrupted{false};
+
+void on_interrupt(int) { g_interrupted.store(true, std::memory_order_relaxed); }
+
+void install_interrupt_handler() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
 
 // Sum of every worker's counters at one moment.
 struct Totals {
@@ -224,6 +238,7 @@ bool Run::wait(Done done, std::uint64_t until_ns, const char* phase) {
     if (t.expected > t.unique)
       r_.max_outstanding = std::max(r_.max_outstanding, t.expected - t.unique);
     if (!healthy(t)) return false;
+    if (g_interrupted.load(std::memory_order_relaxed)) return fail("interrupted by a signal");
     if (done(t) || now >= until_ns) return true;
     std::this_thread::sleep_for(kPoll);
   }
@@ -419,6 +434,9 @@ int Run::execute() {
 
 }  // namespace
 
-int run_benchmark(const Options& o, Report* report) { return Run(o, report).execute(); }
+int run_benchmark(const Options& o, Report* report) {
+  install_interrupt_handler();
+  return Run(o, report).execute();
+}
 
 }  // namespace rmq::loadgen

@@ -12,7 +12,8 @@
 namespace rmq::loadgen {
 
 // Runs the benchmark described by `o` (already validated) and fills `report`.
-// Returns the exit code: 0 completed, 1 could not complete.
+// Returns the exit code: 0 completed, 1 could not complete. SIGINT and SIGTERM end the run early
+// (exit code 1) with the figures measured so far.
 int run_benchmark(const Options& o, Report* report);
 
 }  // namespace rmq::loadgen

@@ -2,9 +2,13 @@
 // completes, QoS 1 and 2 lose and duplicate nothing, and the figures are sane. No assertion on
 // absolute speed: the machine is shared.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -234,6 +238,45 @@ TEST(RingmqBench, BrokerGoneExitsOne) {
   ASSERT_TRUE(r.report.is_object()) << r.output;
   EXPECT_FALSE(r.report["result"]["completed"].get<bool>());
   EXPECT_FALSE(r.report["result"]["error"].get<std::string>().empty());
+}
+
+// Starts `argv` with its output discarded; returns its pid (the caller waits for it).
+pid_t spawn_quiet(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+TEST(RingmqBench, InterruptReportsWhatWasMeasured) {
+  BrokerProcess broker = start_ringmq();
+  ASSERT_TRUE(broker.running());
+  char path[] = "/tmp/ringmq-bench-json-XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd >= 0) ::close(fd);
+  const pid_t pid = spawn_quiet({kBench, "pairs", "--pairs", "2", "--port", broker.port_text(),
+                                 "--duration", "30", "--warmup", "0", "--json", path, "--quiet"});
+  ASSERT_GT(pid, 0);
+  std::this_thread::sleep_for(1500ms);
+  ASSERT_EQ(kill(pid, SIGINT), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  const json report = json::parse(read_all(path), nullptr, false);
+  ::unlink(path);
+  ASSERT_TRUE(report.is_object());
+  EXPECT_FALSE(report["result"]["completed"].get<bool>());
+  EXPECT_NE(report["result"]["error"].get<std::string>().find("interrupted"), std::string::npos);
+  EXPECT_GT(report["publish"]["count"].get<std::uint64_t>(), 0u);
+  EXPECT_GT(report["measured_s"].get<double>(), 0.5);
 }
 
 TEST(RingmqBench, NothingListeningExitsOne) {
