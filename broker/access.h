@@ -2,6 +2,7 @@
 // method may be called from any shard thread at once: implementations are const and thread-safe.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,14 +61,37 @@ enum class AuthVerdict : std::uint8_t {
   kBadMethod,       // CONNACK 0x8C: the method is not supported
 };
 
-// Decides on CONNECT (and, for enhanced authentication, on AUTH exchanges). With no methods
-// configured, a CONNECT carrying an Authentication Method is refused with 0x8C
-// [MQTT-4.12.0-1] and AUTH packets are protocol errors.
+enum class AuthStep : std::uint8_t {
+  kSuccess,   // authenticated: CONNACK (or AUTH 0x00 on re-authentication)
+  kContinue,  // send the reply in AUTH 0x18 and wait for the client's next AUTH
+  kFail,      // CONNACK 0x87 (or DISCONNECT 0x87 on re-authentication)
+};
+
+// One enhanced-authentication exchange (MQTT 5.0 4.12) of one connection, from the CONNECT (or
+// the client's AUTH 0x19) that starts it to success or failure. Lives on the connection's shard
+// thread; not shared.
+class AuthExchange {
+ public:
+  virtual ~AuthExchange() = default;
+  // Takes the client's Authentication Data; fills `reply` with the server's (sent in the AUTH or
+  // CONNACK that answers).
+  virtual AuthStep step(codec::BinaryView client_data, std::vector<std::uint8_t>& reply) = 0;
+};
+
+// Decides on CONNECT, and runs enhanced-authentication exchanges for the methods it supports.
+// With no methods, a CONNECT carrying an Authentication Method is refused with 0x8C
+// [MQTT-4.12.0-1] and AUTH packets are protocol errors [MQTT-4.12.0-6].
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
+  // CONNECT without an Authentication Method (username and password).
   virtual AuthVerdict authenticate(const Credentials& credentials) const = 0;
   virtual bool supports_method(std::string_view method) const = 0;
+  // A new exchange for `credentials.method` (one supports_method() accepts).
+  virtual std::unique_ptr<AuthExchange> start(const Credentials& credentials) const {
+    (void)credentials;
+    return nullptr;
+  }
 };
 
 // Accepts every client that does not ask for enhanced authentication.

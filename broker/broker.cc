@@ -116,6 +116,10 @@ void Broker::on_close(ConnId id, CloseReason reason) {
   s->conn = nullptr;
   update_presence(*s);
   if (!c.send_will) s->will.reset();
+  if (s->phase == SessionPhase::kAuthenticating) {
+    end_session(*s);  // never claimed its client identifier
+    return;
+  }
   if (s->phase == SessionPhase::kAwaitingState) return;  // finished when the state arrives
   connection_lost(*s);
 }

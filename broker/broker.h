@@ -107,6 +107,7 @@ class Broker final : public engine::ShardHandler {
   void handle_pingreq(ClientConn& c);
   void handle_disconnect(ClientConn& c, const codec::DisconnectView& p);
   void handle_auth(ClientConn& c, const codec::AuthView& p);
+  void run_auth_step(ClientConn& c, codec::BinaryView client_data);
 
   // Connect (handle_connect.cc, connack.cc).
   bool check_connect(ClientConn& c, const codec::ConnectView& p);

@@ -10,6 +10,11 @@ void Broker::dispatch(ClientConn& c, const codec::PacketView& packet) {
     fail(c, BrokerError::kFirstPacketNotConnect);
     return;
   }
+  if (c.phase == ConnPhase::kAwaitAuth && packet.type != PacketType::kAuth &&
+      packet.type != PacketType::kDisconnect) {
+    fail(c, BrokerError::kPacketDuringAuth);
+    return;
+  }
   c.last_packet = shard_.now();
   switch (packet.type) {
     case PacketType::kConnect: handle_connect(c, packet.as<codec::ConnectView>()); return;

@@ -54,6 +54,12 @@ constexpr std::array<BrokerErrorInfo, static_cast<std::size_t>(E::kCount)> kTabl
      "too many bytes before CONNACK"},
     {E::kServerFull, ReasonCode::kServerBusy, v3(V3::kServerUnavailable), "3.2.2.2",
      "no session slot left on this shard"},
+    {E::kAuthMethodChanged, ReasonCode::kProtocolError, kNoConnack, "MQTT-4.12.0-5",
+     "AUTH with another authentication method than CONNECT"},
+    {E::kUnexpectedAuth, ReasonCode::kProtocolError, kNoConnack, "3.15.2.1",
+     "AUTH reason code not expected now"},
+    {E::kPacketDuringAuth, ReasonCode::kProtocolError, kNoConnack, "4.12",
+     "packet other than AUTH or DISCONNECT before CONNACK"},
 }};
 
 }  // namespace

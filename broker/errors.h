@@ -35,6 +35,9 @@ enum class BrokerError : std::uint8_t {
   kSlowConsumer,
   kPendingTooLarge,
   kServerFull,
+  kAuthMethodChanged,
+  kUnexpectedAuth,
+  kPacketDuringAuth,
   kCount,
 };
 

@@ -58,6 +58,12 @@ void Broker::handle_connect(ClientConn& c, const codec::ConnectView& p) {
   }
   c.session = &s;
   s.conn = &c;
+  if (c.auth != nullptr) {
+    c.phase = ConnPhase::kAwaitAuth;
+    s.phase = SessionPhase::kAuthenticating;
+    run_auth_step(c, p.properties.authentication_data);
+    return;
+  }
   c.phase = ConnPhase::kAwaitSession;
   open_session(c);
 }
@@ -71,8 +77,15 @@ bool Broker::check_connect(ClientConn& c, const codec::ConnectView& p) {
     credentials.method = p.properties.authentication_method;
     credentials.data = p.properties.authentication_data;
   }
-  const AuthVerdict verdict = shared_.authenticator().authenticate(credentials);
-  if (verdict != AuthVerdict::kAccept) {
+  const Authenticator& auth = shared_.authenticator();
+  if (!credentials.method.empty()) {
+    // Enhanced authentication: the exchange decides, once the rest of CONNECT is checked.
+    if (!auth.supports_method(credentials.method) || !(c.auth = auth.start(credentials))) {
+      fail(c, BrokerError::kBadAuthenticationMethod);
+      return false;
+    }
+  } else if (const AuthVerdict verdict = auth.authenticate(credentials);
+             verdict != AuthVerdict::kAccept) {
     fail(c, error_for(verdict));
     return false;
   }
@@ -197,6 +210,14 @@ void Broker::send_connack(ClientConn& c, bool session_present) {
     if (c.server_keep_alive) {
       props.server_keep_alive = c.keep_alive;
       props.mark(PropertyId::kServerKeepAlive);
+    }
+    if (!c.auth_method.empty()) {  // enhanced authentication succeeded [MQTT-4.12.0-5]
+      props.authentication_method = c.auth_method;
+      props.mark(PropertyId::kAuthenticationMethod);
+      if (!c.auth_reply.empty()) {
+        props.authentication_data = c.auth_reply;
+        props.mark(PropertyId::kAuthenticationData);
+      }
     }
   }
   send(c, encode_connack(ack, c.version));

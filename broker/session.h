@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "broker/access.h"
 #include "broker/inflight.h"
 #include "broker/message.h"
 #include "broker/message_queue.h"
@@ -80,7 +81,8 @@ struct SessionState {
 };
 
 enum class SessionPhase : std::uint8_t {
-  kAwaitingState,  // created on CONNECT; the previous owner has not answered yet
+  kAuthenticating,  // created on CONNECT; enhanced authentication runs (no identifier claimed)
+  kAwaitingState,   // the previous owner of the identifier has not answered yet
   kActive,
 };
 
@@ -114,6 +116,7 @@ struct Session {
 
 enum class ConnPhase : std::uint8_t {
   kAwaitConnect,  // accepted, no CONNECT yet
+  kAwaitAuth,     // CONNECT accepted so far, an enhanced-authentication exchange runs
   kAwaitSession,  // CONNECT accepted, waiting for the previous owner of the client id
   kConnected,     // CONNACK sent
   kClosed,        // closing: nothing more is read or sent
@@ -129,7 +132,9 @@ struct ClientConn {
   Session* session = nullptr;
   std::string client_id;
   std::string username;
-  std::string auth_method;  // 5.0 Authentication Method of CONNECT
+  std::string auth_method;               // 5.0 Authentication Method of CONNECT
+  std::unique_ptr<AuthExchange> auth;    // the running enhanced-authentication exchange
+  std::vector<std::uint8_t> auth_reply;  // the server's last Authentication Data
   bool clean_start = true;
   bool assigned_id = false;
   bool server_keep_alive = false;    // Keep Alive was capped: announce it in CONNACK

@@ -67,12 +67,34 @@ std::uint16_t bound_port(int fd) {
   return ntohs(reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port);
 }
 
+// True when a socket without SO_REUSEPORT can bind the address: nobody else listens there. Our
+// shards share a port through SO_REUSEPORT, which would also let a second process (same user)
+// silently take half of the connections; this check refuses that start instead.
+bool address_free(const sockaddr_storage& storage, socklen_t length) {
+  const int fd = socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return true;  // cannot tell; the real bind reports any error
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));  // TIME_WAIT is no owner
+  if (storage.ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  const bool free =
+      bind(fd, reinterpret_cast<const sockaddr*>(&storage), length) == 0 || errno != EADDRINUSE;
+  close(fd);
+  return free;
+}
+
 }  // namespace
 
 Result<ListenerSet> open_listeners(const ListenAddress& address, std::uint32_t shards,
                                    int backlog) {
   ListenerSet set;
   set.port = address.port;
+  if (set.port != 0) {
+    sockaddr_storage storage{};
+    socklen_t length = 0;
+    if (make_address(address, set.port, storage, length) && !address_free(storage, length)) {
+      return Status::Errno(StatusCode::kIoError, "listen address already in use", EADDRINUSE);
+    }
+  }
   for (std::uint32_t i = 0; i < shards; ++i) {
     sockaddr_storage storage{};
     socklen_t length = 0;

@@ -103,6 +103,18 @@ TEST(EngineLifecycle, BindFailureIsReportedAndNothingKeepsRunning) {
   close(blocker);
 }
 
+// Shards share a port through SO_REUSEPORT; a second process of the same user could join the
+// group and take half the connections. The engine refuses to start there instead.
+TEST(EngineLifecycle, SecondEngineOnTheSamePortIsRefused) {
+  EchoServer first(EchoServer::default_config(2));
+  ASSERT_TRUE(first.ok());
+  EngineConfig config = EchoServer::default_config(2);
+  config.listen[0].port = first.port();
+  EchoServer second(config);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().sys_errno(), EADDRINUSE);
+}
+
 TEST(KernelFeatures, EverythingTheEngineNeedsIsPresent) {
   const KernelFeatures& f = kernel_features();
   if (!f.io_uring)

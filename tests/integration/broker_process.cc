@@ -100,17 +100,23 @@ BrokerProcess::BrokerProcess(std::vector<std::string> extra_args, int threads) {
   }
 }
 
+// The broker picks its own port (port 0) and logs it: no other process can hold it, where a
+// port chosen here and passed in could be taken in between (and shared, with SO_REUSEPORT).
 bool BrokerProcess::start(const std::vector<std::string>& extra_args, int threads) {
-  port_ = pick_free_port();
-  std::vector<std::string> argv = {broker_binary(), "--listen", "127.0.0.1:" + port_text(),
-                                   "--threads", std::to_string(threads)};
+  std::vector<std::string> argv = {broker_binary(), "--listen", "127.0.0.1:0", "--threads",
+                                   std::to_string(threads)};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   pid_ = spawn(argv, log_path_);
-  const auto deadline = Clock::now() + 5s;
+  const std::string needle = "ringmq listening on 127.0.0.1:";
+  const auto deadline = Clock::now() + 10s;
   while (Clock::now() < deadline) {
-    if (accepts(port_)) return true;
+    const std::string text = log();
+    if (const auto at = text.find(needle); at != std::string::npos) {
+      port_ = static_cast<std::uint16_t>(std::atoi(text.c_str() + at + needle.size()));
+      if (port_ != 0 && accepts(port_)) return true;
+    }
     int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) break;  // exited (port taken?)
+    if (waitpid(pid_, &status, WNOHANG) == pid_) break;  // exited
     std::this_thread::sleep_for(5ms);
   }
   kill(pid_, SIGKILL);
