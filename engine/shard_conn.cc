@@ -98,6 +98,10 @@ void Shard::abort_connection(std::uint32_t slot, Connection& conn, CloseReason r
   conn.reason = reason;
   // A send in flight still references the queue; on_send drops it when it completes.
   if (!conn.send_in_flight) drop_send_queue(conn);
+  // The close resets the connection (RST) and drops what the kernel still holds for the peer,
+  // instead of a FIN queued behind megabytes a stuck reader will never take.
+  const linger reset{1, 0};
+  ::setsockopt(conn.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
   // Ends the multishot recv and any send waiting for buffer space.
   ::shutdown(conn.fd, SHUT_RDWR);
   list_closing(slot, conn);

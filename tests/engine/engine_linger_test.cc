@@ -43,7 +43,8 @@ struct LingerCounters {
   std::atomic<std::uint64_t> stale_id_misuse{0};   // the id still worked after on_close
 };
 
-// "Q" queues `reply_size` bytes then closes with kFlush; "A" closes with kAbort. Everything else
+// "Q" queues `reply_size` bytes then closes with kFlush; "S" only queues them; "A" closes with
+// kAbort. Everything else
 // is consumed and ignored. After on_close it checks that the id is stale.
 class LingerHandler : public ShardHandler {
  public:
@@ -56,11 +57,12 @@ class LingerHandler : public ShardHandler {
   RecvResult on_data(ConnId id, const RecvView& data) override {
     if (!shard_.is_open(id)) counters_.data_after_close.fetch_add(1);
     for (std::size_t i = 0; i < data.size() && shard_.is_open(id); ++i) {
-      if (data.bytes()[i] == std::byte{'Q'}) {
+      const std::byte command = data.bytes()[i];
+      if (command == std::byte{'Q'} || command == std::byte{'S'}) {
         for (std::size_t at = 0; at < reply_.size(); at += 4096) {  // many slices
           (void)shard_.send(id, reply_.slice(at, std::min<std::size_t>(4096, reply_.size() - at)));
         }
-        shard_.close(id, CloseMode::kFlush);
+        if (command == std::byte{'Q'}) shard_.close(id, CloseMode::kFlush);
       } else if (data.bytes()[i] == std::byte{'A'}) {
         shard_.close(id, CloseMode::kAbort);
       }
@@ -264,6 +266,29 @@ TEST(EngineLinger, AbortStillResetsAPeerThatKeepsWriting) {
   ASSERT_TRUE(eventually([&] { return server.connections() == 0; }));
   EXPECT_EQ(server.total(&ShardStats::lingered), 0u);
   EXPECT_EQ(server.counters().closes.load(), 1u);
+  close(fd);
+  server.stop();
+}
+
+// An abort resets the connection: a peer that is not reading gets ECONNRESET, not the bytes the
+// kernel still held for it followed by EOF.
+TEST(EngineLinger, AbortDropsWhatTheKernelStillHoldsForAStuckReader) {
+  LingerServer server(linger_config(30s), 8 << 20);
+  ASSERT_TRUE(server.ok());
+  const int fd = testing::connect_to("127.0.0.1", server.port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(testing::send_all(fd, "S", 1));  // fills the kernel buffers both sides
+  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(testing::send_all(fd, "A", 1));
+  ASSERT_TRUE(eventually([&] { return server.connections() == 0; }));
+  std::vector<char> buffer(1 << 16);
+  std::size_t received = 0;
+  ssize_t n = 0;
+  while ((n = recv(fd, buffer.data(), buffer.size(), 0)) > 0) received += n;
+  const int error = errno;
+  EXPECT_LT(n, 0) << "EOF after " << received << " bytes: the close was not a reset";
+  EXPECT_EQ(error, ECONNRESET);
+  EXPECT_LT(received, std::size_t{8} << 20);
   close(fd);
   server.stop();
 }
