@@ -168,6 +168,12 @@ void Broker::on_stop() {
   shard_.cancel_timer(sys_timer_);
 }
 
+void Broker::on_turn_end() {
+  if (!index_reader_online_) return;
+  shared_.index().offline(self_);
+  index_reader_online_ = false;
+}
+
 void Broker::on_shutdown(ConnId id) {
   ClientConn* c = conn_of(id);
   if (c == nullptr) return;

@@ -85,6 +85,7 @@ class Broker final : public engine::ShardHandler {
   void on_timer(engine::Timer& timer) override;
   void on_stop() override;
   void on_shutdown(engine::ConnId id) override;
+  void on_turn_end() override;
 
  private:
   // Framing (broker.cc).
@@ -233,6 +234,7 @@ class Broker final : public engine::ShardHandler {
   BrokerTimer sys_timer_{TimerKind::kSys, this};
   SysLoads sys_loads_;  // $SYS/broker/load/... (sys_topics.cc; shard 0 only)
   bool stopping_ = false;
+  bool index_reader_online_ = false;  // between the turn's first match and on_turn_end()
 };
 
 }  // namespace rmq::broker

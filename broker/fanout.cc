@@ -49,8 +49,13 @@ void unpack_delivery(std::uint32_t session, std::uint64_t packed, DeliveryBatch&
 
 std::size_t Broker::route(const Message& message) {
   router::TopicIndex& index = shared_.index();
-  // A quiescent point before matching and offline after: the match result holds copies only, and
-  // an idle shard must not hold reclamation back.
+  // Online for matching from the first match of a loop turn until on_turn_end(): one quiescent
+  // point per turn, not per message; the match results hold copies only, and a shard waiting
+  // for work is offline, so it never holds reclamation back.
+  if (!index_reader_online_) {
+    index.quiescent(self_);
+    index_reader_online_ = true;
+  }
   // A shared group's message goes to a member that is connected and keeping up; when none is,
   // QoS 1/2 still go to the member in turn (queued for it), QoS 0 to nobody.
   const SessionPresence& presence = shared_.presence();
@@ -58,9 +63,7 @@ std::size_t Broker::route(const Message& message) {
     return !presence.ready(member.shard, member.session);
   };
   const bool qos0 = message.qos() == codec::QoS::kAtMostOnce;
-  index.quiescent(self_);
   index.match(message.topic(), match_, router::MemberPick{busy, !qos0});
-  index.offline(self_);
   if (qos0 && match_.unserved_groups() != 0)
     stats_.dropped_shared_busy.add(match_.unserved_groups());
   if (match_.empty()) return 0;
