@@ -188,7 +188,10 @@ TEST_P(Takeover, SessionMovesBetweenShardsWithItsSubscriptions) {
     client = std::move(next);
     shards.insert(*broker.shard_of("mover"));
     ASSERT_TRUE(pub->publish("moves/" + std::to_string(round), "r", 1));
-    const auto m = client->receive();
+    auto m = client->receive();
+    // The previous round's message may come again: its PUBACK can still be on its way from the
+    // old connection when the session moves (QoS 1 is at least once).
+    if (m && round > 0 && m->topic == "moves/" + std::to_string(round - 1)) m = client->receive();
     ASSERT_TRUE(m) << "round " << round;
     EXPECT_EQ(m->topic, "moves/" + std::to_string(round));
   }
