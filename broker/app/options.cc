@@ -1,6 +1,7 @@
 #include "broker/app/options.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -100,6 +101,9 @@ struct Raw {
   std::uint32_t threads = 0;
   std::uint32_t max_inflight = 100;
   std::uint32_t max_keepalive = 0;
+  std::uint32_t topic_alias_maximum = 64;
+  std::uint32_t connect_timeout_s = 10;
+  std::uint32_t linger_ms = 2000;
 };
 
 void add_flags(CLI::App& app, Raw& raw, Options& o) {
@@ -156,6 +160,22 @@ void add_flags(CLI::App& app, Raw& raw, Options& o) {
                  "Server Keep Alive, 3.1.1 clients are refused; 0 = no maximum")
       ->check(CLI::Range(0u, 65535u))
       ->capture_default_str();
+  app.add_option("--topic-alias-maximum", raw.topic_alias_maximum,
+                 "Topic aliases an MQTT 5 client may set up towards the broker (announced in "
+                 "CONNACK); 0 = none")
+      ->check(CLI::Range(0u, 65535u))
+      ->capture_default_str();
+  app.add_option("--connect-timeout", raw.connect_timeout_s,
+                 "Seconds a new connection has to complete CONNECT (and enhanced "
+                 "authentication) before it is closed")
+      ->check(CLI::Range(1u, 3600u))
+      ->capture_default_str();
+  app.add_option("--linger-ms", raw.linger_ms,
+                 "After the broker closes a connection, milliseconds it keeps reading and "
+                 "discarding so the client can read the last packet (DISCONNECT) before the "
+                 "socket closes; 0 = close at once")
+      ->check(CLI::Range(0u, 60'000u))
+      ->capture_default_str();
   app.add_option("--v311-session-expiry", b.v311_session_expiry,
                  "Seconds a 3.1/3.1.1 session with Clean Session 0 outlives its connection; "
                  "4294967295 = never expires")
@@ -198,6 +218,9 @@ bool finish(const Raw& raw, Options& o, std::string* error) {
   o.engine.shards = raw.threads == 0 ? online_cpus() : raw.threads;
   o.broker.max_inflight = static_cast<std::uint16_t>(raw.max_inflight);
   o.broker.max_keepalive = static_cast<std::uint16_t>(raw.max_keepalive);
+  o.broker.topic_alias_maximum = static_cast<std::uint16_t>(raw.topic_alias_maximum);
+  o.broker.connect_timeout = std::chrono::seconds(raw.connect_timeout_s);
+  o.engine.linger_timeout = std::chrono::milliseconds(raw.linger_ms);
   return true;
 }
 
@@ -212,6 +235,38 @@ unsigned online_cpus() {
   const long n = sysconf(_SC_NPROCESSORS_ONLN);
   return n > 0 ? static_cast<unsigned>(n) : 1u;
 }
+
+namespace {
+
+// Replaces a host name by its first address (IPv4 or IPv6, as the resolver orders them); an
+// address literal stays as it is.
+bool resolve_host(std::string& host, std::string* error) {
+  unsigned char buffer[16];
+  if (inet_pton(AF_INET, host.c_str(), buffer) == 1 ||
+      inet_pton(AF_INET6, host.c_str(), buffer) == 1) {
+    return true;
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const int rc = getaddrinfo(host.c_str(), nullptr, &hints, &found);
+  if (rc != 0 || found == nullptr) {
+    *error = "cannot resolve host '" + host + "': " + gai_strerror(rc);
+    return false;
+  }
+  char text[INET6_ADDRSTRLEN] = {};
+  const void* address =
+      found->ai_family == AF_INET
+          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr)
+          : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(found->ai_addr)->sin6_addr);
+  inet_ntop(found->ai_family, address, text, sizeof(text));
+  freeaddrinfo(found);
+  host = text;
+  return true;
+}
+
+}  // namespace
 
 bool parse_listen(const std::string& text, engine::ListenAddress* out, std::string* error) {
   std::string host;
@@ -239,12 +294,7 @@ bool parse_listen(const std::string& text, engine::ListenAddress* out, std::stri
     if (colon != std::string::npos) port = text.substr(colon + 1);
   }
   if (host.empty()) host = "0.0.0.0";
-  unsigned char buffer[16];
-  if (inet_pton(AF_INET, host.c_str(), buffer) != 1 &&
-      inet_pton(AF_INET6, host.c_str(), buffer) != 1) {
-    *error = "'" + host + "' is not an IPv4 or IPv6 address";
-    return false;
-  }
+  if (!resolve_host(host, error)) return false;
   unsigned long value = 1883;
   if (!port.empty()) {
     if (port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit)) {

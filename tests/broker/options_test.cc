@@ -60,7 +60,13 @@ TEST(Options, Flags) {
                                "--v311-session-expiry",
                                "17",
                                "--slow-subscriber-timeout",
-                               "18"});
+                               "18",
+                               "--topic-alias-maximum",
+                               "19",
+                               "--connect-timeout",
+                               "20",
+                               "--linger-ms",
+                               "21"});
   ASSERT_EQ(r.exit_code, -1) << r.output;
   const Options& o = r.options;
   ASSERT_EQ(o.engine.listen.size(), 2u);
@@ -82,6 +88,9 @@ TEST(Options, Flags) {
   EXPECT_EQ(o.broker.send_hard_limit_bytes, 16u);
   EXPECT_EQ(o.broker.v311_session_expiry, 17u);
   EXPECT_EQ(o.broker.slow_subscriber_timeout_s, 18u);
+  EXPECT_EQ(o.broker.topic_alias_maximum, 19);
+  EXPECT_EQ(o.broker.connect_timeout, std::chrono::seconds(20));
+  EXPECT_EQ(o.engine.linger_timeout, std::chrono::milliseconds(21));
 }
 
 TEST(Options, HelpExitsZeroAndDescribesEveryFlag) {
@@ -91,7 +100,8 @@ TEST(Options, HelpExitsZeroAndDescribesEveryFlag) {
        {"--listen", "--threads", "--max-connections", "--max-packet-size", "--max-inflight",
         "--max-queued-messages", "--max-queued-bytes", "--retained-max-count",
         "--retained-max-bytes", "--max-keepalive", "--sys-interval", "--log-level",
-        "--deny-subscribe", "--config", "--send-queue-soft-limit", "--send-queue-hard-limit"}) {
+        "--deny-subscribe", "--config", "--send-queue-soft-limit", "--send-queue-hard-limit",
+        "--topic-alias-maximum", "--connect-timeout", "--linger-ms"}) {
     EXPECT_NE(r.output.find(flag), std::string::npos) << flag;
   }
 }
@@ -106,7 +116,7 @@ TEST(Options, BadFlagsExitTwoWithOneLineNamingTheKey) {
       {{"--threads", "abc"}, "--threads"},
       {{"--threads", "5000"}, "--threads"},
       {{"--max-inflight", "0"}, "--max-inflight"},
-      {{"--listen", "localhost:1883"}, "--listen"},
+      {{"--listen", "no-such-host.invalid:1883"}, "--listen"},
       {{"--listen", "1.2.3.4:99999"}, "--listen"},
       {{"--listen", "::1:1883"}, "--listen"},
       {{"--log-level", "loud"}, "--log-level"},
@@ -181,6 +191,10 @@ TEST(ParseListen, Forms) {
   ASSERT_TRUE(parse_listen("[::]:0", &a, &error));
   EXPECT_EQ(a.host, "::");
   EXPECT_EQ(a.port, 0);
+  ASSERT_TRUE(parse_listen("localhost:1885", &a, &error)) << error;
+  EXPECT_TRUE(a.host == "127.0.0.1" || a.host == "::1") << "a host name is resolved: " << a.host;
+  EXPECT_FALSE(parse_listen("no-such-host.invalid:1", &a, &error));
+  EXPECT_NE(error.find("cannot resolve host"), std::string::npos) << error;
   EXPECT_FALSE(parse_listen("[::1", &a, &error));
   EXPECT_FALSE(parse_listen("1.2.3.4:x", &a, &error));
 }
