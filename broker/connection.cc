@@ -53,18 +53,19 @@ Diagnostics Broker::diagnostics(const ClientConn& c, std::string_view text, bool
 
 void Broker::send_ack(ClientConn& c, codec::PacketType type, std::uint16_t packet_id,
                       codec::ReasonCode reason) {
+  // Only failures explain themselves: a success-class code (0x10 No matching subscribers on
+  // most publishes) stays a plain 4-byte acknowledgement, which every client parses.
   const std::string_view text =
-      reason == codec::ReasonCode::kSuccess ? std::string_view() : codec::to_string(reason);
+      static_cast<std::uint8_t>(reason) < 0x80 ? std::string_view() : codec::to_string(reason);
   send(c, encode_ack(type, packet_id, reason, c.version, diagnostics(c, text, false)));
 }
 
 void Broker::send_suback(ClientConn& c, codec::PacketType type, std::uint16_t packet_id,
                          std::span<const std::uint8_t> codes) {
-  // One Reason String per packet: the first code that is not a success.
+  // One Reason String per packet: the first failure code.
   std::string_view text;
   for (const std::uint8_t code : codes) {
-    const bool success = type == codec::PacketType::kSuback ? code <= 2 : code == 0;
-    if (success || !codec::is_v5(c.version)) continue;
+    if (code < 0x80 || !codec::is_v5(c.version)) continue;
     text = codec::to_string(static_cast<codec::ReasonCode>(code));
     break;
   }
