@@ -85,7 +85,7 @@ def perf_status(events):
         paranoid = _read("/proc/sys/kernel/perf_event_paranoid").strip()
         return (f"perf cannot count here (perf_event_paranoid={paranoid}; run as root or "
                 f"sysctl kernel.perf_event_paranoid=-1; in a container it also needs "
-                f"CAP_PERFMON or --privileged): {r.stderr.strip().splitlines()[-1:]}")
+                f"CAP_PERFMON or --privileged): {' '.join(r.stderr.strip().splitlines()[-1:])}")
     return None
 
 
