@@ -5,6 +5,7 @@ cannot start) and checks its exit status, results.json and table, and its bad-fl
 usage: compare_quick_test.py RUN RINGMQ RINGMQ_BENCH MOSQUITTO
 """
 
+import importlib.util
 import json
 import math
 import os
@@ -106,9 +107,7 @@ class QuickRunTest(unittest.TestCase):
 
     def test_chart_written_when_matplotlib_is_installed(self):
         chart = os.path.join(self.out.name, "chart.png")
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
+        if importlib.util.find_spec("matplotlib") is None:
             self.assertFalse(os.path.exists(chart))
             self.assertIn("chart not written", self.done.stderr)
             return

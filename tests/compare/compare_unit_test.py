@@ -4,12 +4,14 @@
 usage: compare_unit_test.py BENCH_COMPARE_DIR
 """
 
+import os
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, sys.argv[1] if len(sys.argv) > 1 else "bench/compare")
 
-from rmq_compare import matrix, options, report  # noqa: E402
+from rmq_compare import chart, matrix, options, report  # noqa: E402
 
 EXE = ["--ringmq", "/bin/true", "--loadgen", "/bin/true", "--mosquitto", "/bin/true"]
 
@@ -104,6 +106,23 @@ class SummaryTest(unittest.TestCase):
                                   names)
         self.assertIn("4.00x", table)
         self.assertIn("ringmq/zero", table)
+
+
+class ChartTest(unittest.TestCase):
+    def test_missing_matplotlib_skips_the_chart_with_a_reason(self):
+        saved = sys.modules.get("matplotlib")
+        sys.modules["matplotlib"] = None  # makes `import matplotlib` raise ImportError
+        try:
+            with tempfile.TemporaryDirectory() as out:
+                path = os.path.join(out, "chart.png")
+                problem = chart.write(path, {}, [], ["ringmq"], "")
+                self.assertIn("python3-matplotlib", problem)
+                self.assertFalse(os.path.exists(path))
+        finally:
+            if saved is None:
+                del sys.modules["matplotlib"]
+            else:
+                sys.modules["matplotlib"] = saved
 
 
 if __name__ == "__main__":
