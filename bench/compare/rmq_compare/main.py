@@ -49,7 +49,7 @@ def main(argv):
           f"{options.warmup:g} s warm-up; ratios are ringmq / other (throughput: higher is "
           "better for ringmq; latency, time and RSS: lower is).")
     print()
-    print(report.main_table(medians, ratio_map, scenarios, names))
+    print(report.main_table(medians, ratio_map, scenarios, names, skipped))
     print()
     print(report.detail_table(medians, scenarios, names))
     print()

@@ -91,7 +91,7 @@ def _table(header, rows):
     return "\n".join(lines)
 
 
-def main_table(medians, ratio_map, scenarios, broker_names):
+def main_table(medians, ratio_map, scenarios, broker_names, skipped=()):
     others = [n for n in broker_names if n != "ringmq"]
     header = ["scenario", "metric"] + broker_names + [f"ringmq/{n}" for n in others]
     rows = []
@@ -105,6 +105,8 @@ def main_table(medians, ratio_map, scenarios, broker_names):
                 value = ratio_map[scenario.name][name].get(key)
                 row.append(_fmt_ratio(value))
             rows.append(row)
+    for name, _ in skipped:
+        rows.append([name, "skipped (see below)"] + ["-"] * (len(header) - 2))
     return _table(header, rows)
 
 
