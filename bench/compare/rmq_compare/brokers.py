@@ -1,0 +1,140 @@
+"""Starting and stopping the brokers under test, one at a time, each on a free loopback port."""
+
+import os
+import resource
+import shlex
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+
+START_TIMEOUT_S = 10.0
+STOP_TIMEOUT_S = 5.0
+
+MOSQUITTO_CONF = """\
+# Written by bench/compare/run: equivalent to ringmq's benchmark settings.
+listener {port} 127.0.0.1
+allow_anonymous true
+persistence false
+max_queued_messages 1000000
+max_inflight_messages 0
+set_tcp_nodelay true
+log_dest stderr
+log_type error
+log_type warning
+"""
+
+
+@dataclass
+class BrokerSpec:
+    """How to start one broker: `command` is a list of arguments with `{port}` placeholders."""
+
+    name: str
+    command: list
+    kind: str  # "ringmq", "mosquitto" or "other"
+
+
+def raise_open_file_limit():
+    """Raises the soft RLIMIT_NOFILE to the hard one (run in children before exec)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def specs(options, conf_dir):
+    """The brokers of this run: ringmq, Mosquitto (when installed), then every --broker."""
+    result = [BrokerSpec("ringmq", [options.ringmq, "--listen", "127.0.0.1:{port}", "--threads",
+                                    str(options.ringmq_threads), "--max-queued-messages", "0",
+                                    "--log-level", "warn"], "ringmq")]
+    conf = os.path.join(conf_dir, "mosquitto-{port}.conf")
+    result.append(BrokerSpec("mosquitto", [options.mosquitto or "mosquitto", "-c", conf],
+                             "mosquitto"))
+    for extra in options.extra_brokers:
+        result.append(BrokerSpec(extra.name, shlex.split(extra.command), "other"))
+    return result
+
+
+class RunningBroker:
+    """One started broker process; stop() always ends it."""
+
+    def __init__(self, spec, port, log_path, conf_dir):
+        self.spec = spec
+        self.port = port
+        self.log_path = log_path
+        argv = [arg.replace("{port}", str(port)) for arg in spec.command]
+        if spec.kind == "mosquitto":
+            with open(argv[2], "w", encoding="utf-8") as conf:
+                conf.write(MOSQUITTO_CONF.format(port=port))
+        self.argv = argv
+        self.log = open(log_path, "ab")
+        self.log.write(f"\n=== {time.strftime('%H:%M:%S')} {shlex.join(argv)}\n".encode())
+        self.log.flush()
+        try:
+            self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.log,
+                                            stderr=subprocess.STDOUT, cwd=conf_dir,
+                                            preexec_fn=raise_open_file_limit)
+        except OSError:
+            self.log.close()
+            raise
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def wait_ready(self):
+        """Waits until the port accepts connections; returns '' or why the broker is not up."""
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if not self.alive():
+                return f"exited with status {self.process.returncode} ({self._log_tail()})"
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return ""
+            except OSError:
+                time.sleep(0.05)
+        return f"not listening on port {self.port} after {START_TIMEOUT_S:.0f} s"
+
+    def stop(self):
+        """Ends the broker (SIGTERM, then SIGKILL); returns its exit status."""
+        if self.alive():
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        return self.process.returncode
+
+    def _log_tail(self):
+        self.log.flush()
+        try:
+            with open(self.log_path, "rb") as log:
+                lines = log.read().decode(errors="replace").strip().splitlines()
+            return lines[-1].strip() if lines and not lines[-1].startswith("===") else "no output"
+        except OSError:
+            return "no log"
+
+
+def start(spec, log_path, conf_dir):
+    """Starts `spec` on a free port; returns (RunningBroker or None, error text)."""
+    try:
+        broker = RunningBroker(spec, free_port(), log_path, conf_dir)
+    except OSError as error:
+        return None, f"cannot start {shlex.join(spec.command)}: {error.strerror or error}"
+    problem = broker.wait_ready()
+    if problem:
+        broker.stop()
+        return None, problem
+    return broker, ""

@@ -1,0 +1,59 @@
+"""chart.png: throughput bars per scenario and latency p50/p99 per broker (matplotlib)."""
+
+import math
+
+
+def _value(medians, scenario, broker, key):
+    value = medians[scenario.name].get(broker, {}).get(key)
+    return value if isinstance(value, (int, float)) and math.isfinite(value) else 0.0
+
+
+def write(path, medians, scenarios, broker_names, subtitle):
+    """Writes the chart; returns '' or why it was not written (matplotlib missing)."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "python3-matplotlib is not installed (apt-get install python3-matplotlib)"
+    throughput = [s for s in scenarios if s.mode == "throughput"]
+    latency = [s for s in scenarios if s.mode == "latency"]
+    panels = [p for p in (throughput, latency) if p]
+    if not panels:
+        return "no throughput or latency scenario to chart"
+    figure, axes = plt.subplots(len(panels), 1, figsize=(11, 4.5 * len(panels)), squeeze=False)
+    width = 0.8 / max(1, len(broker_names))
+    row = 0
+    if throughput:
+        axis = axes[row][0]
+        row += 1
+        for i, broker in enumerate(broker_names):
+            xs = [x + i * width for x in range(len(throughput))]
+            ys = [_value(medians, s, broker, "deliveries_per_s") for s in throughput]
+            axis.bar(xs, ys, width, label=broker)
+        axis.set_xticks([x + width * (len(broker_names) - 1) / 2 for x in range(len(throughput))])
+        axis.set_xticklabels([s.title for s in throughput], fontsize=8)
+        axis.set_yscale("log")
+        axis.set_ylabel("deliveries/s (log)")
+        axis.set_title("Throughput, as fast as the window allows (median)")
+        axis.legend()
+    if latency:
+        axis = axes[row][0]
+        for i, broker in enumerate(broker_names):
+            xs = [x + i * width for x in range(len(latency))]
+            p50 = [_value(medians, s, broker, "p50_us") for s in latency]
+            p99 = [_value(medians, s, broker, "p99_us") for s in latency]
+            bars = axis.bar(xs, p99, width, alpha=0.35, label=f"{broker} p99")
+            axis.bar(xs, p50, width, color=bars.patches[0].get_facecolor()[:3] if bars.patches
+                     else None, label=f"{broker} p50")
+        axis.set_xticks([x + width * (len(broker_names) - 1) / 2 for x in range(len(latency))])
+        axis.set_xticklabels([s.title for s in latency], fontsize=8)
+        axis.set_yscale("log")
+        axis.set_ylabel("end-to-end latency, us (log)")
+        axis.set_title("Latency at a fixed 20k deliveries/s: p50 (solid) and p99 (light)")
+        axis.legend(fontsize=7, ncol=len(broker_names))
+    figure.suptitle(subtitle, fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return ""

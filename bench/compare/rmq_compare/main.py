@@ -1,0 +1,66 @@
+"""bench/compare/run: start each broker in turn, run the matrix, print and write the results."""
+
+import os
+import sys
+import tempfile
+
+from . import brokers, chart, matrix, options as flags, report, runner
+
+
+def _check_brokers(specs, options):
+    """Leaves out Mosquitto when it is not installed, saying so; ringmq is always run."""
+    kept = []
+    for spec in specs:
+        if spec.kind == "mosquitto" and not (options.mosquitto and
+                                             os.access(options.mosquitto, os.X_OK)):
+            print("bench/compare/run: mosquitto not found (apt-get install mosquitto or "
+                  "--mosquitto PATH); running without it", file=sys.stderr)
+            continue
+        kept.append(spec)
+    return kept
+
+
+def main(argv):
+    options = flags.parse_or_exit(argv)
+    scenarios, skipped = matrix.build(options.matrix)
+    os.makedirs(options.out_dir, exist_ok=True)
+    dirs = {"logs": os.path.join(options.out_dir, "logs")}
+    os.makedirs(dirs["logs"], exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="rmq-compare-") as conf_dir:
+        dirs["conf"] = conf_dir
+        specs = _check_brokers(brokers.specs(options, conf_dir), options)
+        for name, reason in skipped:
+            print(f"bench/compare/run: {name} skipped: {reason}", file=sys.stderr)
+        runs, unavailable = runner.run_matrix(options, scenarios, specs, dirs)
+    names = [s.name for s in specs]
+    medians = report.summarize(runs, scenarios, names)
+    ratio_map = report.ratios(medians, scenarios, names)
+    document = report.document(options, scenarios, skipped, specs, runs, medians, ratio_map,
+                               unavailable)
+    json_path = os.path.join(options.out_dir, "results.json")
+    report.write_json(json_path, document)
+    subtitle = (f"{document['date']}, {document['machine']['cpus']} CPUs, median of "
+                f"{options.repeat}, {options.duration:g} s per run, TCP_NODELAY")
+    chart_path = os.path.join(options.out_dir, "chart.png")
+    chart_problem = chart.write(chart_path, medians, scenarios, names, subtitle)
+
+    print(f"Socket profile: {report.SOCKET_PROFILE}.")
+    print(f"Median of {options.repeat} run(s), {options.duration:g} s measured after "
+          f"{options.warmup:g} s warm-up; ratios are ringmq / other (throughput: higher is "
+          "better for ringmq; latency, time and RSS: lower is).")
+    print()
+    print(report.main_table(medians, ratio_map, scenarios, names, skipped))
+    print()
+    print(report.detail_table(medians, scenarios, names))
+    print()
+    for name, reason in skipped:
+        print(f"skipped {name}: {reason}")
+    for name, error in unavailable.items():
+        print(f"{name} did not start: {error}")
+    print(f"{report.FLOOR_NOTE}.")
+    print(f"results: {json_path}")
+    if chart_problem:
+        print(f"warning: chart not written: {chart_problem}", file=sys.stderr)
+    else:
+        print(f"chart: {chart_path}")
+    return 0

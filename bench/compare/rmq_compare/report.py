@@ -1,0 +1,163 @@
+"""Medians, ratios to ringmq, the stdout tables and results.json."""
+
+import json
+import math
+import os
+import platform
+import statistics
+import time
+
+from .matrix import METRICS
+
+# Correctness counts are reported as the worst run, not the median.
+WORST_OF = ("lost", "duplicated", "out_of_order", "qos_unacked", "connect_failed")
+MEDIAN_OF = ("deliveries_per_s", "publishes_per_s", "p50_us", "p99_us", "p999_us",
+             "connect_time_s", "connect_rate_per_s", "rss_per_connection_b",
+             "broker_cpu_percent", "loadgen_cpu_percent", "broker_rss_peak_kb")
+SOCKET_PROFILE = ("TCP_NODELAY on every connection: ringmq-bench sets it on its sockets, ringmq "
+                  "sets it on accepted sockets, Mosquitto runs with set_tcp_nodelay true; other "
+                  "brokers as their own configuration says")
+FLOOR_NOTE = ("floor reference missing: ringmq-bench has no trivial-forwarder (null broker) "
+              "mode, so latency is not compared against a floor")
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def summarize(runs, scenarios, broker_names):
+    """{scenario: {broker: {metric: median or worst, "runs": n, "ok": n}}}."""
+    result = {}
+    for scenario in scenarios:
+        per_broker = {}
+        for name in broker_names:
+            mine = [r for r in runs if r["scenario"] == scenario.name and r["broker"] == name]
+            good = [r["figures"] for r in mine if r["ok"] and r["figures"]]
+            summary = {"runs": len(mine), "ok": len(good)}
+            for key in MEDIAN_OF:
+                values = [f[key] for f in good if _number(f.get(key))]
+                summary[key] = statistics.median(values) if values else None
+            for key in WORST_OF:
+                values = [f[key] for f in good if _number(f.get(key))]
+                summary[key] = max(values) if values else None
+            summary["errors"] = sorted({r["error"] for r in mine if r["error"]})
+            per_broker[name] = summary
+        result[scenario.name] = per_broker
+    return result
+
+
+def ratios(medians, scenarios, broker_names):
+    """{scenario: {other broker: {metric: ringmq / other}}} for the scenario's table metrics;
+    None where either figure is missing or the other's is zero."""
+    result = {}
+    for scenario in scenarios:
+        ringmq = medians[scenario.name].get("ringmq", {})
+        per_other = {}
+        for name in broker_names:
+            if name == "ringmq":
+                continue
+            other = medians[scenario.name].get(name, {})
+            per_metric = {}
+            for key, _, _ in METRICS[scenario.mode]:
+                mine, theirs = ringmq.get(key), other.get(key)
+                per_metric[key] = (mine / theirs if _number(mine) and _number(theirs) and theirs
+                                   else None)
+            per_other[name] = per_metric
+        result[scenario.name] = per_other
+    return result
+
+
+def _fmt(key, value):
+    if not _number(value):
+        return "-"
+    if key.endswith("_us"):
+        return f"{value:,.1f}"
+    if key.endswith("_s") and not key.endswith("per_s"):
+        return f"{value:.3f}"
+    return f"{value:,.0f}"
+
+
+def _fmt_ratio(value):
+    if not _number(value):
+        return "-"
+    return f"{value:.2f}x" if value >= 0.1 else f"{value:.2g}x"
+
+
+def _table(header, rows):
+    widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
+    lines = ["  ".join(str(cell).ljust(widths[i]) if i < 2 else str(cell).rjust(widths[i])
+                       for i, cell in enumerate(row)).rstrip() for row in [header] + rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main_table(medians, ratio_map, scenarios, broker_names, skipped=()):
+    others = [n for n in broker_names if n != "ringmq"]
+    header = ["scenario", "metric"] + broker_names + [f"ringmq/{n}" for n in others]
+    rows = []
+    for scenario in scenarios:
+        for key, label, _ in METRICS[scenario.mode]:
+            row = [scenario.title, label]
+            for name in broker_names:
+                summary = medians[scenario.name][name]
+                row.append(_fmt(key, summary.get(key)) if summary["ok"] else "failed")
+            for name in others:
+                value = ratio_map[scenario.name][name].get(key)
+                row.append(_fmt_ratio(value))
+            rows.append(row)
+    for name, _ in skipped:
+        rows.append([name, "skipped (see below)"] + ["-"] * (len(header) - 2))
+    return _table(header, rows)
+
+
+def detail_table(medians, scenarios, broker_names):
+    header = ["scenario", "broker", "broker CPU %", "loadgen CPU %", "broker RSS peak MB",
+              "lost", "dup", "reordered", "runs ok"]
+    rows = []
+    for scenario in scenarios:
+        for name in broker_names:
+            s = medians[scenario.name][name]
+            peak = s.get("broker_rss_peak_kb")
+            rows.append([scenario.title, name, _fmt("", s.get("broker_cpu_percent")),
+                         _fmt("", s.get("loadgen_cpu_percent")),
+                         f"{peak / 1024:.1f}" if _number(peak) else "-",
+                         _fmt("", s.get("lost")), _fmt("", s.get("duplicated")),
+                         _fmt("", s.get("out_of_order")), f"{s['ok']}/{s['runs']}"])
+    return _table(header, rows)
+
+
+def machine():
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            model = next((line.split(":", 1)[1].strip() for line in cpuinfo
+                          if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return {"cpus": os.cpu_count(), "cpu_model": model, "kernel": platform.release(),
+            "os": platform.platform(), "python": platform.python_version()}
+
+
+def write_json(path, document):
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump(document, out, indent=2, sort_keys=True)
+        out.write("\n")
+
+
+def document(options, scenarios, skipped, specs, runs, medians, ratio_map, unavailable):
+    """Everything results.json holds: config, every raw run, the medians and ratios."""
+    return {
+        "tool": "bench/compare", "format": 1,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(),
+        "socket_profile": SOCKET_PROFILE, "floor": {"available": False, "note": FLOOR_NOTE},
+        "config": {"matrix": options.matrix, "repeat": options.repeat,
+                   "duration_s": options.duration, "warmup_s": options.warmup,
+                   "loadgen": options.loadgen, "loadgen_threads": options.loadgen_threads,
+                   "ringmq_threads": options.ringmq_threads},
+        "brokers": [{"name": s.name, "command": s.command,
+                     "failed_to_start": unavailable.get(s.name)} for s in specs],
+        "scenarios": [{"name": s.name, "title": s.title, "mode": s.mode, "args": s.args}
+                      for s in scenarios],
+        "skipped": [{"scenario": name, "reason": reason} for name, reason in skipped],
+        "runs": runs, "medians": medians, "ratios": ratio_map,
+    }
