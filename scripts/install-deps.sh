@@ -12,6 +12,7 @@ readonly PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev
   mosquitto mosquitto-clients libmosquitto-dev libpaho-mqtt-dev python3-paho-mqtt
+  python3-matplotlib
   openssl
 )
 
