@@ -84,24 +84,24 @@ class EnhancedAuth : public ::testing::Test {
     }
   }
 
+  // Authentication Method and Data, as CONNECT and AUTH carry them.
+  static void set_auth(codec::Properties& p, const char* method, const char* data) {
+    p.authentication_method = method;
+    p.mark(codec::PropertyId::kAuthenticationMethod);
+    p.authentication_data = codec::BinaryView(reinterpret_cast<const std::uint8_t*>(data),
+                                              std::char_traits<char>::length(data));
+    p.mark(codec::PropertyId::kAuthenticationData);
+  }
   static codec::ConnectView connect(const char* id, const char* data) {
     codec::ConnectView c;
     c.client_id = id;
-    c.properties.authentication_method = kMethod;
-    c.properties.mark(codec::PropertyId::kAuthenticationMethod);
-    c.properties.authentication_data = codec::BinaryView(
-        reinterpret_cast<const std::uint8_t*>(data), std::char_traits<char>::length(data));
-    c.properties.mark(codec::PropertyId::kAuthenticationData);
+    set_auth(c.properties, kMethod, data);
     return c;
   }
   static Bytes auth(ReasonCode code, const char* data, const char* method = kMethod) {
     codec::AuthView a;
     a.reason_code = code;
-    a.properties.authentication_method = method;
-    a.properties.mark(codec::PropertyId::kAuthenticationMethod);
-    a.properties.authentication_data = codec::BinaryView(
-        reinterpret_cast<const std::uint8_t*>(data), std::char_traits<char>::length(data));
-    a.properties.mark(codec::PropertyId::kAuthenticationData);
+    set_auth(a.properties, method, data);
     Bytes out(codec::encoded_size(a));
     out.resize(codec::encode(a, out));
     return out;
