@@ -75,6 +75,9 @@ MosqClient::MosqClient(MosqConfig config) : config_(std::move(config)) {
   mosq_ = mosquitto_new(config_.id.empty() ? nullptr : config_.id.c_str(), config_.clean, this);
   mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION,
                        config_.v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+  // Our own thread runs mosquitto_loop(): calls from the test thread (publish, disconnect) must
+  // hand their I/O to it instead of writing or closing the socket under it.
+  mosquitto_threaded_set(mosq_, true);
   mosquitto_connect_v5_callback_set(mosq_, &MosqClient::on_connect);
   mosquitto_disconnect_v5_callback_set(mosq_, &MosqClient::on_disconnect);
   mosquitto_publish_v5_callback_set(mosq_, &MosqClient::on_publish);
