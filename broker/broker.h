@@ -155,8 +155,8 @@ class Broker final : public engine::ShardHandler {
   void import_state(Session& s, SessionState& state);
   void move_subscriptions(Session& s, const TakeoverRequest& request);
   void remember_move(std::uint32_t old_handle, std::uint32_t shard, std::uint32_t session);
-  // Sends a delivery for a session that moved away on to its new place; false if none.
-  bool forward_moved(const Message& message, const router::Delivery& d,
+  // Sends a delivery for a session that moved away on to its new place, if it moved.
+  void forward_moved(const Message& message, const router::Delivery& d,
                      std::span<const std::uint32_t> ids);
 
   // Routing and delivery (fanout.cc, delivery.cc).
@@ -191,7 +191,6 @@ class Broker final : public engine::ShardHandler {
 
   // $SYS (sys_topics.cc).
   void publish_sys();
-  void publish_sys_loads(const StatsTotals& t, MonoTime now);
   void publish_sys_value(std::string_view topic, std::string_view value);
   // Mailbox posting with retry (fanout.cc).
   void post(std::uint32_t shard, const engine::MailboxMessage& message, bool droppable);

@@ -5,7 +5,6 @@
 #include "base/log.h"
 #include "broker/broker.h"
 #include "broker/outgoing.h"
-#include "codec/encode.h"
 
 namespace rmq::broker {
 
@@ -65,7 +64,7 @@ void Broker::send_suback(ClientConn& c, codec::PacketType type, std::uint16_t pa
   // One Reason String per packet: the first failure code.
   std::string_view text;
   for (const std::uint8_t code : codes) {
-    if (code < 0x80 || !codec::is_v5(c.version)) continue;
+    if (code < 0x80) continue;
     text = codec::to_string(static_cast<codec::ReasonCode>(code));
     break;
   }
@@ -80,15 +79,9 @@ void Broker::apply(ClientConn& c, const codec::ErrorOutcome& outcome, const char
     case codec::ErrorAction::kConnackThenClose: {
       codec::ConnackView connack;
       connack.reason_code = outcome.code;
-      if (codec::is_v5(outcome.connack_version)) {
-        connack.properties.reason_string = detail;
-        connack.properties.mark(codec::PropertyId::kReasonString);
-        const std::uint32_t limit = c.maximum_packet_size;
-        if (limit != 0 && codec::encoded_size(connack, outcome.connack_version) > limit) {
-          connack.properties = codec::Properties{};  // [MQTT-3.2.2-19]
-        }
-      }
-      send(c, encode_connack(connack, outcome.connack_version));
+      // Always allowed on CONNACK, within the client's Maximum Packet Size [MQTT-3.2.2-19].
+      send(c, encode_connack(connack, outcome.connack_version,
+                             Diagnostics{detail, c.maximum_packet_size}));
       stats_.connects_refused.add();
       RMQ_LOG_INFO("connect refused client=%s addr=%s proto=%s shard=%u code=0x%02x reason=%s",
                    c.client_id.c_str(), c.address.c_str(), version_name(outcome.connack_version),

@@ -27,7 +27,7 @@ void Broker::deliver_batch(const Message& message, const DeliveryBatch& batch) {
   for (const router::Delivery& d : batch.deliveries) {
     Session* s = find_session(d.session);
     if (s == nullptr) {
-      (void)forward_moved(message, d, batch.ids_of(d));  // else ended while on its way
+      forward_moved(message, d, batch.ids_of(d));  // else it ended while the message was on its way
       continue;
     }
     const QoS qos = std::min(message.qos(), d.max_qos);

@@ -34,7 +34,7 @@ class MessageQueue {
   std::size_t bytes() const { return bytes_; }
   std::uint64_t dropped() const { return dropped_; }
   OutboundMessage& front() { return queue_->front(); }  // not empty()
-  OutboundMessage pop_front();                           // not empty()
+  OutboundMessage pop_front();                          // not empty()
   void clear();
 
  private:

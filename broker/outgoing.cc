@@ -27,7 +27,9 @@ void add_reason_string(View& packet, const Diagnostics& d, codec::ProtocolVersio
   packet.properties.reason_string = d.reason_string;
   packet.properties.mark(codec::PropertyId::kReasonString);
   if (d.max_packet_size != 0 && size_of() > d.max_packet_size) {
-    packet.properties = codec::Properties{};
+    packet.properties.reason_string = {};
+    packet.properties.present &=
+        ~(std::uint64_t{1} << static_cast<unsigned>(codec::PropertyId::kReasonString));
   }
 }
 
@@ -62,7 +64,10 @@ SharedBytes encode_publish(const Message& message, const PublishLayout& layout, 
       [&](std::span<std::uint8_t> out) { return codec::encode(p, v, out); });
 }
 
-SharedBytes encode_connack(const codec::ConnackView& connack, ProtocolVersion version) {
+SharedBytes encode_connack(codec::ConnackView connack, ProtocolVersion version,
+                           Diagnostics diagnostics) {
+  add_reason_string(connack, diagnostics, version,
+                    [&] { return codec::encoded_size(connack, version); });
   return build([&] { return codec::encoded_size(connack, version); },
                [&](std::span<std::uint8_t> out) { return codec::encode(connack, version, out); });
 }

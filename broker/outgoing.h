@@ -39,7 +39,8 @@ struct Diagnostics {
   std::uint32_t max_packet_size = 0;
 };
 
-SharedBytes encode_connack(const codec::ConnackView& connack, codec::ProtocolVersion version);
+SharedBytes encode_connack(codec::ConnackView connack, codec::ProtocolVersion version,
+                           Diagnostics diagnostics = {});
 // `type`: kPuback, kPubrec, kPubrel or kPubcomp.
 SharedBytes encode_ack(codec::PacketType type, std::uint16_t packet_id, codec::ReasonCode reason,
                        codec::ProtocolVersion version, Diagnostics diagnostics = {});

@@ -31,8 +31,7 @@ class LoadAverage {
 
 // Every average $SYS publishes, and the time of the previous update.
 struct SysLoads {
-  bool started = false;
-  MonoTime last{};
+  MonoTime last{};  // the previous update; MonoTime{} before the first
   LoadAverage messages_received, messages_sent, bytes_received, bytes_sent, connections, dropped;
   std::vector<LoadAverage> shard_received, shard_sent;  // per shard
 };

@@ -38,6 +38,37 @@ class SysWriter {
   Publish publish_;
 };
 
+// $SYS/broker/load/...: per-minute rates averaged over 1, 5 and 15 minutes; and per shard, its
+// clients and the rates of messages it received and sent.
+void publish_loads(SysWriter& w, SysLoads& l, const BrokerShared& shared, const StatsTotals& t,
+                   MonoTime now) {
+  // The first round has no elapsed time: LoadAverage::update() only records the totals.
+  const double elapsed =
+      l.last == MonoTime{} ? 0 : std::chrono::duration<double>(now - l.last).count();
+  l.last = now;
+  const auto feed = [&](const std::string& topic, LoadAverage& load, std::uint64_t total) {
+    load.update(total, elapsed);
+    w.load(topic, load);
+  };
+  feed("$SYS/broker/load/messages/received", l.messages_received, t.messages_received);
+  feed("$SYS/broker/load/messages/sent", l.messages_sent, t.messages_sent);
+  feed("$SYS/broker/load/bytes/received", l.bytes_received, t.bytes_received);
+  feed("$SYS/broker/load/bytes/sent", l.bytes_sent, t.bytes_sent);
+  feed("$SYS/broker/load/connections", l.connections, t.connects);
+  feed("$SYS/broker/load/publish/dropped", l.dropped, t.dropped);
+  const std::uint32_t shards = shared.shard_count();
+  l.shard_received.resize(shards);
+  l.shard_sent.resize(shards);
+  for (std::uint32_t i = 0; i < shards; ++i) {
+    const BrokerStats& s = shared.stats(i);
+    const std::string prefix = "$SYS/broker/shards/" + std::to_string(i);
+    w.number(prefix + "/clients/connected", s.clients_connected.value());
+    w.number(prefix + "/sessions", s.sessions.value());
+    feed(prefix + "/load/messages/received", l.shard_received[i], s.messages_received.value());
+    feed(prefix + "/load/messages/sent", l.shard_sent[i], s.messages_sent.value());
+  }
+}
+
 }  // namespace
 
 void Broker::publish_sys() {
@@ -63,41 +94,7 @@ void Broker::publish_sys() {
   const router::RetainedStats retained = shared_.client_retained().stats();
   w.number("$SYS/broker/retained messages/count", static_cast<long long>(retained.messages));
   w.number("$SYS/broker/retained messages/refused", static_cast<long long>(retained.refused));
-  publish_sys_loads(t, now);
-}
-
-// $SYS/broker/load/...: per-minute rates averaged over 1, 5 and 15 minutes; and per shard, its
-// clients and the rates of messages it received and sent.
-void Broker::publish_sys_loads(const StatsTotals& t, MonoTime now) {
-  SysLoads& l = sys_loads_;
-  const double elapsed = l.started ? std::chrono::duration<double>(now - l.last).count() : 0;
-  l.started = true;
-  l.last = now;
-  auto publish = [this](std::string_view topic, std::string_view value) {
-    publish_sys_value(topic, value);
-  };
-  SysWriter w(publish);
-  const auto feed = [&](const std::string& topic, LoadAverage& load, std::uint64_t total) {
-    load.update(total, elapsed);
-    w.load(topic, load);
-  };
-  feed("$SYS/broker/load/messages/received", l.messages_received, t.messages_received);
-  feed("$SYS/broker/load/messages/sent", l.messages_sent, t.messages_sent);
-  feed("$SYS/broker/load/bytes/received", l.bytes_received, t.bytes_received);
-  feed("$SYS/broker/load/bytes/sent", l.bytes_sent, t.bytes_sent);
-  feed("$SYS/broker/load/connections", l.connections, t.connects);
-  feed("$SYS/broker/load/publish/dropped", l.dropped, t.dropped);
-  const std::uint32_t shards = shared_.shard_count();
-  l.shard_received.resize(shards);
-  l.shard_sent.resize(shards);
-  for (std::uint32_t i = 0; i < shards; ++i) {
-    const BrokerStats& s = shared_.stats(i);
-    const std::string prefix = "$SYS/broker/shards/" + std::to_string(i);
-    w.number(prefix + "/clients/connected", s.clients_connected.value());
-    w.number(prefix + "/sessions", s.sessions.value());
-    feed(prefix + "/load/messages/received", l.shard_received[i], s.messages_received.value());
-    feed(prefix + "/load/messages/sent", l.shard_sent[i], s.messages_sent.value());
-  }
+  publish_loads(w, sys_loads_, shared_, t, now);
 }
 
 void Broker::publish_sys_value(std::string_view topic, std::string_view value) {

@@ -148,10 +148,10 @@ void Broker::remember_move(std::uint32_t old_handle, std::uint32_t shard, std::u
   moved_order_.push_back(MovedExpiry{old_handle, now + kForwardGrace});
 }
 
-bool Broker::forward_moved(const Message& message, const router::Delivery& d,
+void Broker::forward_moved(const Message& message, const router::Delivery& d,
                            std::span<const std::uint32_t> ids) {
   auto it = moved_.find(d.session);
-  if (it == moved_.end()) return false;
+  if (it == moved_.end()) return;
   DeliveryBatch batch;  // rare path: a message that crossed a takeover
   router::Delivery moved = d;
   moved.session = it->second.session;
@@ -163,7 +163,6 @@ bool Broker::forward_moved(const Message& message, const router::Delivery& d,
   } else {
     post_batch(it->second.shard, message, batch);
   }
-  return true;
 }
 
 // The subscriptions in `state` already point at `s` (moved by the previous owner).

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <memory>
 #include <new>
-#include <vector>
 
 #include "base/assert.h"
 
@@ -112,19 +111,24 @@ SubscribeOutcome EntryWriter::move(std::atomic<const SubscriberSet*>& slot, Sess
   const SubscriberSet* old = slot.load(std::memory_order_relaxed);
   const std::span<const SubscriberRef> current =
       old != nullptr ? old->members() : std::span<const SubscriberRef>{};
-  std::vector<SubscriberRef> members;  // writer side: allocating here is fine
-  members.reserve(current.size() + 1);
-  bool found = false;
+  const auto pos = std::lower_bound(current.begin(), current.end(), from, before);
+  const bool found = pos != current.end() && pos->key() == from;
+  // One copy: every member but `from`, with `to` merged in at its place.
+  SubscriberSet* fresh =
+      SubscriberSet::allocate(static_cast<std::uint32_t>(current.size() + (found ? 0 : 1)));
+  SubscriberRef* out = fresh->data();
+  bool placed = false;
   for (const SubscriberRef& m : current) {
     RMQ_DCHECK(m.key() != to.key());
-    if (m.key() == from) {
-      found = true;
-    } else {
-      members.push_back(m);
+    if (m.key() == from) continue;
+    if (!placed && before(to, m.key())) {
+      *out++ = to;
+      placed = true;
     }
+    *out++ = m;
   }
-  members.insert(std::lower_bound(members.begin(), members.end(), to.key(), before), to);
-  replace(slot, SubscriberSet::create(members));
+  if (!placed) *out = to;
+  replace(slot, fresh);
   return found ? SubscribeOutcome::kReplaced : SubscribeOutcome::kAdded;
 }
 
