@@ -52,13 +52,17 @@ bool append_subscribe(ByteBuffer& out, ProtocolVersion v, std::uint16_t packet_i
       [&](auto span) { return codec::encode(s, v, span); });
 }
 
+// Once per QoS 1/2 delivery: one encode pass into a reserved upper bound (encode sizes the packet
+// itself and writes nothing when it does not fit), not a size pass and then an encode pass.
 bool append_ack(ByteBuffer& out, codec::PacketType type, std::uint16_t packet_id,
                 ProtocolVersion v) {
   codec::AckView a;
   a.packet_id = packet_id;
-  return append_encoded(
-      out, [&] { return codec::encoded_size(type, a, v); },
-      [&](auto span) { return codec::encode(type, a, v, span); });
+  if (!out.reserve(kMaxAckSize)) return false;
+  const std::size_t written = codec::encode(type, a, v, out.writable());
+  if (written == 0) return false;
+  out.commit(static_cast<std::uint32_t>(written));
+  return true;
 }
 
 bool append_pingreq(ByteBuffer& out) {
