@@ -22,7 +22,8 @@ Broker::Broker(engine::Shard& shard, BrokerShared& shared)
       shared_(shared),
       config_(shared.config()),
       stats_(shared.stats(shard.id())),
-      self_(shard.id()) {}
+      self_(shard.id()),
+      queue_limits_{config_.max_queued_messages, config_.max_queued_bytes} {}
 
 Broker::~Broker() {
   // Subscriptions stay in the index, which is destroyed after the engine. Posts that never left
@@ -38,11 +39,12 @@ void Broker::on_start() {
 }
 
 void Broker::on_open(ConnId id, const engine::PeerAddress& peer) {
-  auto conn = std::make_unique<ClientConn>(id, peer.to_string());
-  ClientConn& c = *conn;
+  std::unique_ptr<ClientConn>& cell = conns_.cell(id.slot());
+  RMQ_DCHECK(cell == nullptr);
+  cell = std::make_unique<ClientConn>(id, peer);
+  ClientConn& c = *cell;
   c.last_packet = shard_.now();
   shard_.set_user_data(id, &c);
-  conns_.emplace(id.raw(), std::move(conn));
   shard_.arm_timer(c.timer, config_.connect_timeout);
 }
 
@@ -53,14 +55,15 @@ RecvResult Broker::on_data(ConnId id, const RecvView& data) {
   if (c == nullptr) return {data.size(), 0};
   const std::span<const std::uint8_t> bytes(
       reinterpret_cast<const std::uint8_t*>(data.bytes().data()), data.size());
-  if (c->phase != ConnPhase::kAwaitSession && c->held.empty()) return consume(*c, bytes);
+  if (c->phase != ConnPhase::kAwaitSession && c->held == nullptr) return consume(*c, bytes);
   // Rare path: bytes after a CONNECT whose session is not ready yet, or behind a partial packet
   // left over from replaying those.
-  if (c->held.size() + bytes.size() > std::size_t{config_.max_packet_size} * 2 + 4096) {
+  std::vector<std::uint8_t>& held = hold(*c);
+  if (held.size() + bytes.size() > std::size_t{config_.max_packet_size} * 2 + 4096) {
     fail(*c, BrokerError::kPendingTooLarge);
     return {data.size(), 0};
   }
-  c->held.insert(c->held.end(), bytes.begin(), bytes.end());
+  held.insert(held.end(), bytes.begin(), bytes.end());
   if (c->phase != ConnPhase::kAwaitSession) replay_held(*c);
   return {data.size(), 0};
 }
@@ -75,7 +78,8 @@ RecvResult Broker::consume(ClientConn& c, std::span<const std::uint8_t> bytes) {
   while (offset < bytes.size()) {
     if (c.phase == ConnPhase::kClosed) return {bytes.size(), 0};
     if (c.phase == ConnPhase::kAwaitSession) {
-      c.held.insert(c.held.end(), bytes.begin() + static_cast<std::ptrdiff_t>(offset), bytes.end());
+      std::vector<std::uint8_t>& held = hold(c);
+      held.insert(held.end(), bytes.begin() + static_cast<std::ptrdiff_t>(offset), bytes.end());
       return {bytes.size(), 0};
     }
     options.version = c.version;
@@ -92,20 +96,25 @@ RecvResult Broker::consume(ClientConn& c, std::span<const std::uint8_t> bytes) {
   return {offset, 0};
 }
 
+std::vector<std::uint8_t>& Broker::hold(ClientConn& c) {
+  if (c.held == nullptr) c.held = std::make_unique<std::vector<std::uint8_t>>();
+  return *c.held;
+}
+
 void Broker::replay_held(ClientConn& c) {
-  std::vector<std::uint8_t> bytes = std::move(c.held);
-  c.held.clear();
-  const RecvResult r = consume(c, bytes);
-  if (c.phase == ConnPhase::kClosed || r.consumed >= bytes.size()) return;
-  // A partial packet: keep it; on_data appends what follows.
-  c.held.assign(bytes.begin() + static_cast<std::ptrdiff_t>(r.consumed), bytes.end());
+  if (c.held == nullptr) return;
+  const std::unique_ptr<std::vector<std::uint8_t>> bytes = std::move(c.held);
+  const RecvResult r = consume(c, *bytes);
+  if (c.phase == ConnPhase::kClosed || r.consumed >= bytes->size()) return;
+  // A partial packet: keep it (after any bytes consume() held again); on_data appends the rest.
+  std::vector<std::uint8_t>& held = hold(c);
+  held.insert(held.begin(), bytes->begin() + static_cast<std::ptrdiff_t>(r.consumed), bytes->end());
 }
 
 void Broker::on_close(ConnId id, CloseReason reason) {
-  auto it = conns_.find(id.raw());
-  if (it == conns_.end()) return;
-  std::unique_ptr<ClientConn> conn = std::move(it->second);
-  conns_.erase(it);
+  const ClientConn* known = conns_.get(id.slot());
+  if (known == nullptr || known->id != id) return;
+  std::unique_ptr<ClientConn> conn = std::move(conns_.cell(id.slot()));
   ClientConn& c = *conn;
   if (c.connacked) stats_.clients_connected.sub(1);
   log_disconnect(c, reason);
@@ -151,10 +160,12 @@ void Broker::on_mailbox(const MailboxMessage& message) {
 
 void Broker::on_timer(engine::Timer& timer) {
   auto& t = static_cast<BrokerTimer&>(timer);
-  switch (t.kind) {
-    case TimerKind::kConnection: on_connection_timer(*static_cast<ClientConn*>(t.owner)); break;
+  switch (t.kind()) {
+    case TimerKind::kConnection: on_connection_timer(*static_cast<ClientConn*>(t.owner())); break;
     case TimerKind::kSessionExpiry:
-    case TimerKind::kWillDelay: on_session_timer(*static_cast<Session*>(t.owner), t.kind); break;
+    case TimerKind::kWillDelay:
+      on_session_timer(*static_cast<Session*>(t.owner()), t.kind());
+      break;
     case TimerKind::kOutbox: retry_outbox(); break;
     case TimerKind::kSys:
       publish_sys();

@@ -23,6 +23,7 @@
 #include "broker/errors.h"
 #include "broker/outgoing.h"
 #include "broker/session.h"
+#include "broker/slot_table.h"
 #include "broker/sys_load.h"
 #include "codec/decode.h"
 #include "engine/block_pool.h"
@@ -91,6 +92,7 @@ class Broker final : public engine::ShardHandler {
   // Framing (broker.cc).
   engine::RecvResult consume(ClientConn& c, std::span<const std::uint8_t> bytes);
   void replay_held(ClientConn& c);
+  std::vector<std::uint8_t>& hold(ClientConn& c);  // c.held, created if needed
   ClientConn* conn_of(engine::ConnId id);
 
   // The one dispatch switch (dispatch.cc).
@@ -138,7 +140,7 @@ class Broker final : public engine::ShardHandler {
 
   // Sessions (sessions.cc).
   // Null when the shard has no session handle left.
-  Session* create_session(const std::string& client_id, std::uint64_t generation);
+  Session* create_session(const SharedString& client_id, std::uint64_t generation);
   Session* find_session(std::uint32_t handle);
   void connection_lost(Session& s);
   void end_session(Session& s);
@@ -202,8 +204,12 @@ class Broker final : public engine::ShardHandler {
   const BrokerConfig& config_;
   BrokerStats& stats_;
   const std::uint32_t self_;
-  std::unordered_map<std::uint64_t, std::unique_ptr<ClientConn>> conns_;
-  std::unordered_map<std::uint32_t, std::unique_ptr<Session>> sessions_;
+  // Every session's queue limits (from the config); declared before sessions_, which use them.
+  const QueueLimits queue_limits_;
+  // Connections by engine slot and sessions by presence slot (both dense, reused): an 8-byte cell
+  // each instead of a hash node and bucket.
+  SlotTable<ClientConn> conns_;
+  SlotTable<Session> sessions_;
   std::uint64_t assigned_ids_ = 0;
 
   // Sessions handed over to another shard or handle, by old handle (takeover.cc).
@@ -229,6 +235,7 @@ class Broker final : public engine::ShardHandler {
     engine::MailboxMessage message;
   };
   std::deque<PendingPost> outbox_;
+  std::size_t outbox_bytes_ = 0;  // message bytes the outbox's posts reference
   BrokerTimer outbox_timer_{TimerKind::kOutbox, this};
   BrokerTimer sys_timer_{TimerKind::kSys, this};
   SysLoads sys_loads_;  // $SYS/broker/load/... (sys_topics.cc; shard 0 only)

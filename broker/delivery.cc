@@ -17,12 +17,13 @@ bool Broker::can_receive(const Session& s) const {
 }
 
 void Broker::deliver_batch(const Message& message, const DeliveryBatch& batch) {
-  const MonoTime now = shard_.now();
+  const MonoTime now = shard_.turn_time();
   if (message.expired(now)) {
     stats_.dropped_expired.add(batch.deliveries.size());
     return;
   }
-  // QoS 0 copies with nothing per connection in them: one encoding per [5.0?][RETAIN].
+  // QoS 0 copies with nothing per connection in them: one encoding per [5.0?][RETAIN]; the 3.1.1
+  // one without RETAIN is already in the message's block.
   SharedBytes plain[2][2];
   for (const router::Delivery& d : batch.deliveries) {
     Session* s = find_session(d.session);
@@ -45,6 +46,7 @@ void Broker::deliver_batch(const Message& message, const DeliveryBatch& batch) {
       continue;
     }
     SharedBytes& bytes = plain[v5 ? 1 : 0][retain ? 1 : 0];
+    if (bytes.empty() && !v5 && !retain) bytes = message.v311_qos0_packet();
     if (bytes.empty()) {
       PublishLayout layout;
       layout.version = v5 ? codec::ProtocolVersion::kV5 : codec::ProtocolVersion::kV311;
@@ -140,7 +142,7 @@ bool Broker::send_inflight(Session& s, ClientConn& c, OutboundMessage m) {
 }
 
 void Broker::pump_queue(Session& s) {
-  const MonoTime now = shard_.now();
+  const MonoTime now = shard_.turn_time();
   while (can_receive(s) && !s.queue.empty() && !s.inflight.full()) {
     OutboundMessage m = s.queue.pop_front();
     if (m.message.expired(now)) {
@@ -193,13 +195,13 @@ SharedBytes Broker::encode_for(ClientConn& c, const Message& message, PublishLay
   if (!codec::is_v5(c.version)) {
     layout.version = codec::ProtocolVersion::kV311;
     layout.subscription_ids = {};
-    return encode_publish(message, layout, shard_.now(), 0);
+    return encode_publish(message, layout, shard_.turn_time(), 0);
   }
   layout.version = codec::ProtocolVersion::kV5;
   const OutboundAliases::Choice alias = c.out_aliases.choose(message.topic());
   layout.topic_alias = alias.alias;
   layout.omit_topic = alias.omit_topic;
-  SharedBytes bytes = encode_publish(message, layout, shard_.now(), c.maximum_packet_size);
+  SharedBytes bytes = encode_publish(message, layout, shard_.turn_time(), c.maximum_packet_size);
   if (!bytes.empty()) c.out_aliases.commit(message.topic(), alias);
   return bytes;
 }

@@ -15,7 +15,7 @@ void Broker::dispatch(ClientConn& c, const codec::PacketView& packet) {
     fail(c, BrokerError::kPacketDuringAuth);
     return;
   }
-  c.last_packet = shard_.now();
+  c.last_packet = shard_.turn_time();  // read once per loop turn: no clock call per packet
   switch (packet.type) {
     case PacketType::kConnect: handle_connect(c, packet.as<codec::ConnectView>()); return;
     case PacketType::kPublish: handle_publish(c, packet.as<codec::PublishView>()); return;

@@ -18,6 +18,12 @@ void discard(const engine::MailboxMessage& message) {
 
 constexpr std::uint64_t kHasId = 1u << 4;
 
+// Posts (and message bytes) waiting in the outbox over which a droppable post is dropped: about
+// 3 MB of entries plus 64 MiB of messages per shard; a fan-in burst of 64 clients' windows of
+// 1000 messages of 1 KiB fits.
+constexpr std::size_t kMaxPendingDroppable = 64 * 1024;
+constexpr std::size_t kMaxPendingDroppableBytes = 64 * 1024 * 1024;
+
 }  // namespace
 
 bool fits_in_mail(const DeliveryBatch& batch) {
@@ -108,32 +114,41 @@ void Broker::post_batch(std::uint32_t shard, const Message& message, const Deliv
 }
 
 // Posts `message` to `shard`, in order behind anything still waiting. A full mailbox is
-// backpressure: a droppable message (QoS 0 fan-out) is dropped and counted, anything else waits
-// in the outbox and is retried from a timer.
+// backpressure: the message waits in the outbox, retried before every later post and from a
+// timer, so a destination shard that falls behind a burst loses nothing. Only a droppable message
+// (QoS 0 fan-out) finding the outbox at its bounds (kMaxPendingDroppable posts, or
+// kMaxPendingDroppableBytes of messages) is dropped and counted.
 void Broker::post(std::uint32_t shard, const engine::MailboxMessage& message, bool droppable) {
-  if (outbox_.empty() || droppable) {
-    if (shard_.post(shard, message).ok()) return;
-    if (droppable) {
-      stats_.dropped_mailbox.add();
-      discard(message);
-      return;
-    }
+  if (!outbox_.empty()) retry_outbox();
+  if (outbox_.empty() && shard_.post(shard, message).ok()) return;
+  const bool outbox_full =
+      outbox_.size() >= kMaxPendingDroppable ||
+      (!outbox_.empty() && outbox_bytes_ + message.bytes.size > kMaxPendingDroppableBytes);
+  if (droppable && outbox_full) {
+    stats_.dropped_mailbox.add();
+    discard(message);
+    return;
   }
   outbox_.push_back(PendingPost{shard, message});
+  outbox_bytes_ += message.bytes.size;
   if (!outbox_timer_.armed()) shard_.arm_timer(outbox_timer_, std::chrono::milliseconds(1));
 }
 
 void Broker::retry_outbox() {
   while (!outbox_.empty()) {
     if (!shard_.post(outbox_.front().shard, outbox_.front().message).ok()) break;
+    outbox_bytes_ -= outbox_.front().message.bytes.size;
     outbox_.pop_front();
   }
-  if (!outbox_.empty()) shard_.arm_timer(outbox_timer_, std::chrono::milliseconds(1));
+  if (!outbox_.empty() && !outbox_timer_.armed()) {
+    shard_.arm_timer(outbox_timer_, std::chrono::milliseconds(1));
+  }
 }
 
 void Broker::discard_outbox() {
   for (const PendingPost& pending : outbox_) discard(pending.message);
   outbox_.clear();
+  outbox_bytes_ = 0;
 }
 
 }  // namespace rmq::broker

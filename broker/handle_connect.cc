@@ -54,7 +54,7 @@ void Broker::handle_connect(ClientConn& c, const codec::ConnectView& p) {
     f.publisher = Publisher{self_, s.handle};
     const std::uint32_t delay =
         codec::is_v5(c.version) ? p.will->properties.will_delay_interval : 0;
-    s.will = WillMessage{Message::create(f), delay};
+    s.will = std::make_unique<WillMessage>(Message::create(f), delay, &s);
   }
   c.session = &s;
   s.conn = &c;
@@ -100,7 +100,7 @@ bool Broker::check_connect(ClientConn& c, const codec::ConnectView& p) {
     char id[48];
     std::snprintf(id, sizeof(id), "ringmq-%u-%llu", self_,
                   static_cast<unsigned long long>(++assigned_ids_));
-    c.client_id = id;
+    c.client_id.assign(id);
     c.assigned_id = true;
   } else {
     c.client_id.assign(p.client_id);

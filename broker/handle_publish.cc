@@ -48,7 +48,7 @@ void Broker::handle_publish(ClientConn& c, const codec::PublishView& p) {
     fields.qos = p.qos;
     fields.retain = p.retain;
     fields.properties = v5 ? &p.properties : nullptr;
-    fields.received_at = shard_.now();
+    fields.received_at = shard_.turn_time();
     fields.publisher = Publisher{self_, s.handle};
     const Message message = Message::create(fields);
     if (p.retain) store_retained(message);

@@ -100,11 +100,34 @@ codec::Properties decode_forward_properties(codec::BinaryView bytes) {
   return p;
 }
 
+namespace {
+
+constexpr std::size_t kTopicOffset = sizeof(MessageMeta) + kPacketPrefixRoom;
+
+// Writes the fixed header and topic length of a 3.1.1 QoS 0 PUBLISH of `topic_size` and
+// `payload_size` so that it ends at kTopicOffset; returns where it starts, 0 when the packet would
+// exceed the protocol's maximum remaining length.
+std::uint8_t put_packet_prefix(std::uint8_t* block, std::size_t topic_size,
+                               std::size_t payload_size) {
+  const std::size_t remaining = 2 + topic_size + payload_size;
+  if (topic_size > codec::kMaxFieldLength || remaining > codec::kMaxRemainingLength) return 0;
+  const auto remaining32 = static_cast<std::uint32_t>(remaining);
+  const std::size_t start = kTopicOffset - 2 - codec::varint_size(remaining32) - 1;
+  codec::Writer w({block + start, kTopicOffset - start});
+  w.u8(static_cast<std::uint8_t>(codec::PacketType::kPublish) << 4);
+  w.varint(remaining32);
+  w.u16(static_cast<std::uint16_t>(topic_size));
+  RMQ_DCHECK(w.ok() && w.position() == kTopicOffset - start);
+  return static_cast<std::uint8_t>(start);
+}
+
+}  // namespace
+
 Message Message::create(const MessageFields& f) {
   RMQ_DCHECK(f.properties == nullptr || f.encoded_properties.empty());
   const std::size_t props = f.properties != nullptr ? forward_properties_size(*f.properties)
                                                     : f.encoded_properties.size();
-  const std::size_t total = sizeof(MessageMeta) + f.topic.size() + f.payload.size() + props;
+  const std::size_t total = kTopicOffset + f.topic.size() + f.payload.size() + props;
   SharedBytes::Builder builder(total);
   auto* out = reinterpret_cast<std::uint8_t*>(builder.writable().data());
 
@@ -117,8 +140,9 @@ Message Message::create(const MessageFields& f) {
   meta.publisher_session = f.publisher.session;
   meta.qos = static_cast<std::uint8_t>(f.qos);
   meta.retain = f.retain ? 1 : 0;
+  meta.packet_offset = put_packet_prefix(out, f.topic.size(), f.payload.size());
   std::memcpy(out, &meta, sizeof(meta));
-  std::size_t at = sizeof(meta);
+  std::size_t at = kTopicOffset;
   if (!f.topic.empty()) std::memcpy(out + at, f.topic.data(), f.topic.size());
   at += f.topic.size();
   if (!f.payload.empty()) std::memcpy(out + at, f.payload.data(), f.payload.size());
@@ -131,6 +155,13 @@ Message Message::create(const MessageFields& f) {
   return Message(std::move(builder).finish(total));
 }
 
+SharedBytes Message::v311_qos0_packet() const {
+  const MessageMeta m = meta();
+  if (m.packet_offset == 0) return {};
+  return bytes_.slice(m.packet_offset,
+                      kTopicOffset - m.packet_offset + m.topic_size + m.payload_size);
+}
+
 MessageMeta Message::meta() const {
   MessageMeta m;
   RMQ_DCHECK(bytes_.size() >= sizeof(m));
@@ -139,17 +170,17 @@ MessageMeta Message::meta() const {
 }
 
 std::string_view Message::topic() const {
-  return {reinterpret_cast<const char*>(base()) + sizeof(MessageMeta), meta().topic_size};
+  return {reinterpret_cast<const char*>(base()) + kTopicOffset, meta().topic_size};
 }
 
 codec::BinaryView Message::payload() const {
   const MessageMeta m = meta();
-  return {base() + sizeof(MessageMeta) + m.topic_size, m.payload_size};
+  return {base() + kTopicOffset + m.topic_size, m.payload_size};
 }
 
 codec::BinaryView Message::encoded_properties() const {
   const MessageMeta m = meta();
-  return {base() + sizeof(MessageMeta) + m.topic_size + m.payload_size, m.properties_size};
+  return {base() + kTopicOffset + m.topic_size + m.payload_size, m.properties_size};
 }
 
 codec::Properties Message::properties() const {

@@ -1,10 +1,14 @@
 // Message: one published application message, owned and immutable, in a single SharedBytes block
 // (the payload is made shareable once, ARCHITECTURE.md section 3 step 6).
 //
-// Layout of the block: MessageMeta, then the topic, the payload and the forwardable MQTT 5.0
-// properties in the broker's own compact form (see encode_forward_properties). Only the
-// properties a server passes on to subscribers are kept: Payload Format Indicator, Message Expiry
-// Interval, Content Type, Response Topic, Correlation Data and the User Properties in order
+// Layout of the block: MessageMeta, room for an MQTT 3.1.1 fixed header and topic length
+// (kPacketPrefixRoom), then the topic, the payload and the forwardable MQTT 5.0 properties in the
+// broker's own compact form (see encode_forward_properties). The fixed header and topic length
+// are written right before the topic, so the block holds a complete 3.1.1 QoS 0 PUBLISH
+// (RETAIN 0) of the message: v311_qos0_packet() shares it with every such subscriber, and the
+// payload is copied once per message, on the publisher's shard, however many subscribers get it.
+// Only the properties a server passes on to subscribers are kept: Payload Format Indicator, Message
+// Expiry Interval, Content Type, Response Topic, Correlation Data and the User Properties in order
 // [MQTT-3.3.2-17], [MQTT-3.3.2-18]. Topic Alias and Subscription Identifiers are per connection
 // and never stored.
 //
@@ -43,7 +47,11 @@ struct MessageMeta {
   std::uint32_t publisher_session = 0;
   std::uint8_t qos = 0;
   std::uint8_t retain = 0;
+  std::uint8_t packet_offset = 0;  // where the 3.1.1 QoS 0 PUBLISH starts; 0: there is none
 };
+
+// Bytes between MessageMeta and the topic: a fixed header (1 + up to 4) and the topic length (2).
+inline constexpr std::size_t kPacketPrefixRoom = 7;
 
 // What a Message is built from. `properties` are the PUBLISH (or will) properties of a 5.0
 // sender, or null; `encoded_properties` is the broker's compact form (from another Message or the
@@ -79,6 +87,9 @@ class Message {
   bool retain() const { return meta().retain != 0; }
   MonoTime received_at() const { return MonoTime(Duration(meta().received_ns)); }
   Publisher publisher() const;
+  // The message as an MQTT 3.1.1 PUBLISH with QoS 0, DUP 0 and RETAIN 0, sharing this message's
+  // block; empty when it cannot be encoded (a remaining length over the protocol's maximum).
+  SharedBytes v311_qos0_packet() const;
   // The compact property bytes (what the retained store keeps).
   codec::BinaryView encoded_properties() const;
   // The stored properties as a codec::Properties whose views point into this message.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace rmq::broker {
@@ -32,30 +33,39 @@ class PacketIdAllocator {
 
 // QoS 2 PUBLISH packets received and answered with PUBREC, awaiting PUBREL (MQTT 5.0 4.3.3): a
 // retransmitted PUBLISH with one of these identifiers is acknowledged again but not delivered
-// again. Sorted; bounded by the Receive Maximum the server announced.
+// again. Sorted; bounded by the Receive Maximum the server announced. The vector is allocated by
+// the first add() and kept: a session that never receives QoS 2 holds 8 bytes.
 class InboundQos2 {
  public:
-  bool contains(std::uint16_t id) const { return std::binary_search(ids_.begin(), ids_.end(), id); }
+  bool contains(std::uint16_t id) const {
+    return ids_ != nullptr && std::binary_search(ids_->begin(), ids_->end(), id);
+  }
   // False when `id` was already there.
   bool add(std::uint16_t id) {
-    auto it = std::lower_bound(ids_.begin(), ids_.end(), id);
-    if (it != ids_.end() && *it == id) return false;
-    ids_.insert(it, id);
+    if (ids_ == nullptr) ids_ = std::make_unique<std::vector<std::uint16_t>>();
+    auto it = std::lower_bound(ids_->begin(), ids_->end(), id);
+    if (it != ids_->end() && *it == id) return false;
+    ids_->insert(it, id);
     return true;
   }
   // False when `id` was not there.
   bool remove(std::uint16_t id) {
-    auto it = std::lower_bound(ids_.begin(), ids_.end(), id);
-    if (it == ids_.end() || *it != id) return false;
-    ids_.erase(it);
+    if (ids_ == nullptr) return false;
+    auto it = std::lower_bound(ids_->begin(), ids_->end(), id);
+    if (it == ids_->end() || *it != id) return false;
+    ids_->erase(it);
     return true;
   }
-  std::size_t size() const { return ids_.size(); }
-  const std::vector<std::uint16_t>& ids() const { return ids_; }
-  void clear() { ids_.clear(); }
+  std::size_t size() const { return ids_ == nullptr ? 0 : ids_->size(); }
+  std::vector<std::uint16_t> ids() const {
+    return ids_ == nullptr ? std::vector<std::uint16_t>{} : *ids_;
+  }
+  void clear() {
+    if (ids_ != nullptr) ids_->clear();
+  }
 
  private:
-  std::vector<std::uint16_t> ids_;
+  std::unique_ptr<std::vector<std::uint16_t>> ids_;  // null until the first add()
 };
 
 }  // namespace rmq::broker

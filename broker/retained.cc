@@ -62,8 +62,7 @@ void Broker::publish_will(Session& s) {
   fields.publisher = will.publisher();
   const Message message = Message::create(fields);
   s.will.reset();
-  s.will_pending = false;
-  shard_.cancel_timer(s.will_timer);
+  s.will_pending = false;  // the will's timer went with it
   stats_.wills_published.add();
   if (message.retain()) store_retained(message);
   route(message);

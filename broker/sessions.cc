@@ -8,22 +8,27 @@
 
 namespace rmq::broker {
 
-Session* Broker::create_session(const std::string& client_id, std::uint64_t generation) {
+namespace {
+std::size_t slot_of(std::uint32_t handle) {
+  return handle & ((1u << SessionPresence::kSlotBits) - 1);
+}
+}  // namespace
+
+Session* Broker::create_session(const SharedString& client_id, std::uint64_t generation) {
   const std::uint32_t handle = shared_.presence().allocate(self_);
   if (handle == 0) return nullptr;
-  QueueLimits limits;
-  limits.max_messages = config_.max_queued_messages;
-  limits.max_bytes = config_.max_queued_bytes;
-  auto session = std::make_unique<Session>(handle, generation, client_id, limits);
-  Session* s = session.get();
-  sessions_.emplace(handle, std::move(session));
+  const std::size_t slot = slot_of(handle);
+  std::unique_ptr<Session>& cell = sessions_.cell(slot);
+  RMQ_DCHECK(cell == nullptr);
+  cell = std::make_unique<Session>(handle, generation, client_id, &queue_limits_);
   stats_.sessions.add(1);
-  return s;
+  return cell.get();
 }
 
 Session* Broker::find_session(std::uint32_t handle) {
-  auto it = sessions_.find(handle);
-  return it == sessions_.end() ? nullptr : it->second.get();
+  const std::size_t slot = slot_of(handle);
+  Session* s = sessions_.get(slot);
+  return s != nullptr && s->handle == handle ? s : nullptr;
 }
 
 // The session's connection is gone, by either side. The will goes out now, or after its delay,
@@ -36,7 +41,7 @@ void Broker::connection_lost(Session& s) {
       publish_will(s);
     } else {
       s.will_pending = true;
-      shard_.arm_timer(s.will_timer, std::chrono::seconds(s.will->delay_s));
+      shard_.arm_timer(s.will->timer, std::chrono::seconds(s.will->delay_s));
     }
   }
   if (s.expiry_interval == 0) {
@@ -44,7 +49,8 @@ void Broker::connection_lost(Session& s) {
     return;
   }
   if (s.expiry_interval != kNeverExpires) {
-    shard_.arm_timer(s.expiry_timer, std::chrono::seconds(s.expiry_interval));
+    if (s.rare == nullptr) s.rare = std::make_unique<SessionRare>(&s);
+    shard_.arm_timer(s.rare->expiry_timer, std::chrono::seconds(s.expiry_interval));
   }
 }
 
@@ -54,7 +60,7 @@ void Broker::end_session(Session& s) {
   shared_.registry().release(s.client_id, s.generation);
   shared_.presence().release(self_, s.handle);
   stats_.sessions.sub(1);
-  sessions_.erase(s.handle);  // destroys `s`; its timers cancel themselves
+  sessions_.cell(slot_of(s.handle)).reset();  // destroys `s`; its timers cancel themselves
 }
 
 void Broker::on_session_timer(Session& s, TimerKind kind) {

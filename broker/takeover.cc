@@ -29,7 +29,8 @@ void Broker::on_takeover_request(std::unique_ptr<TakeoverRequest> request) {
   if (s != nullptr && s->generation == request->old_generation) {
     if (s->phase == SessionPhase::kAwaitingState) {
       // This session is itself waiting for its state: pass everything on once it arrives.
-      s->chained_takeover = std::move(request);
+      if (s->rare == nullptr) s->rare = std::make_unique<SessionRare>(s);
+      s->rare->chained_takeover = std::move(request);
       return;
     }
     state = hand_over(*s, *request);  // ends `s`
@@ -95,9 +96,9 @@ void Broker::on_takeover_reply(std::uint32_t handle, std::uint64_t generation,
   const bool resume = state != nullptr && c != nullptr;
   if (state != nullptr) import_state(*s, *state);
   s->phase = SessionPhase::kActive;
-  if (s->chained_takeover) {
+  if (s->rare != nullptr && s->rare->chained_takeover != nullptr) {
     // A newer connection claimed the identifier meanwhile: this one never gets a CONNACK.
-    std::unique_ptr<TakeoverRequest> next = std::move(s->chained_takeover);
+    std::unique_ptr<TakeoverRequest> next = std::move(s->rare->chained_takeover);
     on_takeover_request(std::move(next));
     return;
   }
@@ -174,7 +175,7 @@ void Broker::import_state(Session& s, SessionState& state) {
   }
   // Messages queued here while waiting come after the ones handed over.
   MessageQueue local = std::move(s.queue);
-  s.queue = MessageQueue(QueueLimits{config_.max_queued_messages, config_.max_queued_bytes});
+  s.queue = MessageQueue(&queue_limits_);
   for (OutboundMessage& m : state.queued) s.queue.push(std::move(m));
   while (!local.empty()) s.queue.push(local.pop_front());
   for (std::uint16_t id : state.inbound_qos2) s.inbound_qos2.add(id);

@@ -5,9 +5,11 @@
 // announced in CONNACK. OutboundAliases: what the server maps in the PUBLISH packets it sends, up
 // to the client's Topic Alias Maximum from CONNECT; aliases are handed out to topics in the order
 // they are first sent until the maximum is reached, after which new topics go without an alias.
+// Each table is allocated by its first mapping: a connection that uses no alias holds 16 bytes.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -24,6 +26,8 @@ enum class AliasError : std::uint8_t {
 class InboundAliases {
  public:
   explicit InboundAliases(std::uint16_t maximum = 0) : maximum_(maximum) {}
+  InboundAliases(InboundAliases&&) noexcept = default;
+  InboundAliases& operator=(InboundAliases&&) noexcept = default;
   std::uint16_t maximum() const { return maximum_; }
 
   // The topic a PUBLISH with `topic` and Topic Alias `alias` stands for. A non-empty topic sets
@@ -32,8 +36,8 @@ class InboundAliases {
   AliasError resolve(std::uint16_t alias, std::string_view topic, std::string_view* resolved);
 
  private:
+  std::unique_ptr<std::vector<std::string>> table_;  // index alias - 1; null until first set
   std::uint16_t maximum_;
-  std::vector<std::string> table_;  // index alias - 1; grown on demand
 };
 
 class OutboundAliases {
@@ -45,20 +49,23 @@ class OutboundAliases {
   };
 
   explicit OutboundAliases(std::uint16_t maximum = 0) : maximum_(maximum) {}
+  OutboundAliases(OutboundAliases&&) noexcept = default;
+  OutboundAliases& operator=(OutboundAliases&&) noexcept = default;
   std::uint16_t maximum() const { return maximum_; }
   // The alias to use for `topic`: its mapping, or a new one proposed while there is room.
   Choice choose(std::string_view topic) const;
   // Records the new mapping `choice` proposed for `topic`.
   void commit(std::string_view topic, const Choice& choice);
-  std::size_t size() const { return map_.size(); }
+  std::size_t size() const { return map_ == nullptr ? 0 : map_->size(); }
 
  private:
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+  using Map = std::unordered_map<std::string, std::uint16_t, Hash, std::equal_to<>>;
+  std::unique_ptr<Map> map_;  // null until the first commit
   std::uint16_t maximum_;
-  std::unordered_map<std::string, std::uint16_t, Hash, std::equal_to<>> map_;
 };
 
 }  // namespace rmq::broker

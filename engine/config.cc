@@ -1,5 +1,7 @@
 #include "engine/config.h"
 
+#include <algorithm>
+
 #include "engine/types.h"
 
 namespace rmq::engine {
@@ -18,6 +20,13 @@ const char* to_string(RingSetupMode mode) {
   return "unknown";
 }
 
+std::uint32_t mailbox_capacity_for(std::uint32_t shards) {
+  const std::uint32_t share = kMailboxEntriesPerDestination / std::max<std::uint32_t>(shards, 1);
+  std::uint32_t capacity = kMinMailboxCapacity;
+  while (capacity < kMaxMailboxCapacity && capacity * 2 <= share) capacity *= 2;
+  return capacity;
+}
+
 Status EngineConfig::validate() const {
   if (shards > kMaxShards) {
     return Status(StatusCode::kInvalidArgument, "too many shards (at most 1024)");
@@ -32,8 +41,9 @@ Status EngineConfig::validate() const {
   if (recv_buffer_size < 64) {
     return Status(StatusCode::kInvalidArgument, "recv_buffer_size must be at least 64");
   }
-  if (!power_of_two(mailbox_capacity) || mailbox_capacity < 2) {
-    return Status(StatusCode::kInvalidArgument, "mailbox_capacity must be a power of two >= 2");
+  if (mailbox_capacity != 0 && (!power_of_two(mailbox_capacity) || mailbox_capacity < 2)) {
+    return Status(StatusCode::kInvalidArgument,
+                  "mailbox_capacity must be 0 (automatic) or a power of two >= 2");
   }
   if (!power_of_two(timer_slots) || timer_tick <= Duration::zero()) {
     return Status(StatusCode::kInvalidArgument,

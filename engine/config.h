@@ -28,6 +28,15 @@ enum class RingSetupMode : std::uint8_t {
 
 const char* to_string(RingSetupMode mode);
 
+// The automatic mailbox capacity: kMailboxEntriesPerDestination messages (40 B each) spread over
+// the queues into one shard, each a power of two within [kMinMailboxCapacity, kMaxMailboxCapacity].
+// So what a shard may have waiting for it is about the same whatever the shard count, and the
+// hub's memory (touched only as queues fill) grows linearly with shards, not quadratically.
+inline constexpr std::uint32_t kMailboxEntriesPerDestination = 64 * 1024;
+inline constexpr std::uint32_t kMinMailboxCapacity = 1024;
+inline constexpr std::uint32_t kMaxMailboxCapacity = 32 * 1024;
+std::uint32_t mailbox_capacity_for(std::uint32_t shards);
+
 struct EngineConfig {
   // Shards (threads, one io_uring each). 0: one per online CPU.
   std::uint32_t shards = 0;
@@ -53,8 +62,10 @@ struct EngineConfig {
   // kResourceExhausted.
   std::uint64_t max_queued_bytes_per_conn = 0;
 
-  // Cross-shard mailboxes: capacity of each (source, destination) queue; power of two.
-  std::uint32_t mailbox_capacity = 1024;
+  // Cross-shard mailboxes: capacity of each (source, destination) queue; a power of two, or 0 for
+  // mailbox_capacity_for(shards): a shard that falls behind (one subscriber receiving what every
+  // other shard's publishers send) must be able to hold a burst the size of the clients' windows.
+  std::uint32_t mailbox_capacity = 0;
 
   // Timers.
   Duration timer_tick = 10ms;

@@ -9,9 +9,9 @@ Connection* ConnectionSlab::allocate(std::uint32_t* slot) {
   if (free_head_ == kNoSlot) {
     const std::uint32_t base = slots();
     if (base >= kMaxSlotsPerShard) return nullptr;
-    chunks_.push_back(std::make_unique<Connection[]>(kChunk));
+    chunks_.push_back(std::make_unique<Chunk>());
     for (std::uint32_t i = kChunk; i-- > 0;) {
-      chunks_.back()[i].next_free = free_head_;
+      chunks_.back()->slots[i].next_free = free_head_;
       free_head_ = base + i;
     }
   }

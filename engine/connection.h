@@ -36,21 +36,23 @@ struct Connection {
   ConnState state = ConnState::kFree;
   CloseReason reason = CloseReason::kLocalClose;
   std::uint8_t ops = 0;  // io_uring requests in flight (multishot recv, sendmsg)
-  bool recv_armed = false;
-  bool send_in_flight = false;
-  bool dirty = false;           // on the shard's flush list
-  bool starved = false;         // on the shard's re-arm list (recv ended, e.g. -ENOBUFS)
-  bool closing_listed = false;  // on the shard's closing list
-  bool peer_eof = false;        // the peer shut down its side: no linger, no more recv
-  bool close_notified = false;  // on_close delivered: the layer above's id is stale
-  std::uint32_t need = 0;       // RecvResult::need for the bytes in `tail`
-  std::uint32_t next_free = 0;  // free-list link while kFree
-  MonoTime close_deadline{};    // kDraining: abort after this; kLingering: close after this
+  bool recv_armed : 1 = false;
+  bool send_in_flight : 1 = false;
+  bool dirty : 1 = false;           // on the shard's flush list
+  bool starved : 1 = false;         // on the shard's re-arm list (recv ended, e.g. -ENOBUFS)
+  bool closing_listed : 1 = false;  // on the shard's closing list
+  bool peer_eof : 1 = false;        // the peer shut down its side: no linger, no more recv
+  bool close_notified : 1 = false;  // on_close delivered: the layer above's id is stale
+  union {
+    std::uint32_t need = 0;   // in use: RecvResult::need for the bytes in `tail`
+    std::uint32_t next_free;  // kFree: the free-list link
+  };
+  MonoTime close_deadline{};  // kDraining: abort after this; kLingering: close after this
   std::unique_ptr<SendQueue> sendq;
   std::unique_ptr<RecvTail> tail;
   void* user = nullptr;  // for the layer above
 };
-static_assert(sizeof(Connection) <= 64, "an idle connection costs one small slab slot");
+static_assert(sizeof(Connection) <= 48, "an idle connection costs one small slab slot");
 
 class ConnectionSlab {
  public:
@@ -63,8 +65,10 @@ class ConnectionSlab {
   // Returns `slot` to the free list and bumps its generation.
   void free(std::uint32_t slot);
 
-  Connection& at(std::uint32_t slot) { return chunks_[slot / kChunk][slot % kChunk]; }
-  const Connection& at(std::uint32_t slot) const { return chunks_[slot / kChunk][slot % kChunk]; }
+  Connection& at(std::uint32_t slot) { return chunks_[slot / kChunk]->slots[slot % kChunk]; }
+  const Connection& at(std::uint32_t slot) const {
+    return chunks_[slot / kChunk]->slots[slot % kChunk];
+  }
   // The live connection `slot` with `generation`, or nullptr.
   Connection* find(std::uint32_t slot, std::uint32_t generation);
   const Connection* find(std::uint32_t slot, std::uint32_t generation) const;
@@ -78,7 +82,13 @@ class ConnectionSlab {
   std::uint32_t max_slots_;
   std::uint32_t live_ = 0;
   std::uint32_t free_head_ = kNoSlot;
-  std::vector<std::unique_ptr<Connection[]>> chunks_;
+  // One object per chunk, not a new[] array: an array of a type with a destructor carries a
+  // length cookie, which would push the 64 KiB block into the allocator's next size class.
+  struct Chunk {
+    Connection slots[kChunk];
+  };
+  static_assert(sizeof(Chunk) == kChunk * sizeof(Connection));
+  std::vector<std::unique_ptr<Chunk>> chunks_;
 };
 
 }  // namespace rmq::engine

@@ -45,6 +45,7 @@ class MailboxHub {
  public:
   using Queue = SpscQueue<MailboxMessage>;
 
+  // `capacity` per queue; 0: mailbox_capacity_for(shards).
   MailboxHub(std::uint32_t shards, std::uint32_t capacity);
   MailboxHub(const MailboxHub&) = delete;
   MailboxHub& operator=(const MailboxHub&) = delete;

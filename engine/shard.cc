@@ -14,7 +14,9 @@
 namespace rmq::engine {
 namespace {
 
-constexpr std::size_t kMailboxBudgetPerSource = 256;
+// Mailbox messages taken from each source per turn: about what one reap of receive completions
+// brings in from local clients, so remote publishers are served as often as local ones.
+constexpr std::size_t kMailboxBudgetPerSource = 1024;
 constexpr std::size_t kCachedSendQueues = 1024;
 constexpr std::size_t kCachedRecvTails = 256;
 // Iovecs lent to the sends of one submission batch: eight full-size sendmsgs (128 KiB).
@@ -94,9 +96,11 @@ Result<int> Shard::init() {
 void Shard::run() {
   for (std::uint32_t i = 0; i < listen_fds_.size(); ++i) arm_accept(i);
   if (id_ == 0 && shared_.signal_fd >= 0) arm_signal_read();
+  turn_time_ = now();
   handler_->on_start();
   while (!exit_) {
     stats_.loop_turns.add();
+    turn_time_ = now();
     bool did_work = false;
     did_work |= reap_completions();
     did_work |= drain_mailboxes();

@@ -70,6 +70,9 @@ class Shard {
   void arm_timer_at(Timer& timer, MonoTime deadline) { wheel_.arm(timer, deadline); }
   void cancel_timer(Timer& timer) { wheel_.cancel(timer); }
   MonoTime now() const { return shared_.clock->now(); }
+  // The time this loop turn started: one clock read per turn for per-message timestamps that
+  // need no better precision than a turn (message arrival, expiry checks).
+  MonoTime turn_time() const { return turn_time_; }
 
   // Asks the whole engine to stop (as a signal would).
   void request_stop();
@@ -168,6 +171,7 @@ class Shard {
   std::vector<int> listen_fds_;
   std::vector<bool> accept_armed_;
   MonoTime accept_backoff_until_{};
+  MonoTime turn_time_{};
   signalfd_siginfo siginfo_{};
 
   std::vector<std::uint32_t> dirty_;     // slots with bytes to send and no send in flight

@@ -13,7 +13,12 @@
 namespace rmq::engine {
 namespace {
 
-constexpr unsigned kReapBatch = 256;
+// Completions handled per turn. Small, so that turns stay short: a send's completion is only
+// acted on (the connection's next sendmsg prepared and submitted) at the end of the turn that
+// reaps it, and a turn that also reaps hundreds of receive completions (each up to a full buffer
+// of PUBLISH packets) leaves a busy subscriber's socket idle for that long. Measured on fan-in
+// 50 -> 1 at 1 KiB: 32 instead of 256 gave 5-10 % more deliveries per second.
+constexpr unsigned kReapBatch = 32;
 
 CloseReason reason_for_errno(int err) {
   return err == ECONNRESET || err == EPIPE ? CloseReason::kPeerReset : CloseReason::kIoError;

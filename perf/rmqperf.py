@@ -9,7 +9,8 @@ Options (before SCENARIO):
   --ringmq PATH         broker binary (default: build/release/broker/ringmq, or $RINGMQ)
   --bench PATH          load generator (default: build/release/bench/loadgen/ringmq-bench,
                         or $RINGMQ_BENCH)
-  --broker-args "..."   extra flags for a started broker (default: --max-queued-messages 0)
+  --broker-args "..."   extra flags for a started broker (default: --max-queued-messages 0
+                        --send-queue-soft-limit 1073741824 --send-queue-hard-limit 2147483648)
   --out DIR             where outputs go (default: perf-out/<script>-<scenario>-<time>)
 """
 
@@ -18,14 +19,18 @@ import json
 import os
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench", "compare"))
+from rmq_compare import brokers  # noqa: E402
+
 EXIT_NO_PERF = 3
 EXIT_USAGE = 2
+# A broker under perf or the jemalloc probe may take longer to exit than bench/compare allows.
+STOP_TIMEOUT_S = 15
 
 
 def parse_args(script, description, extra=None):
@@ -38,7 +43,9 @@ def parse_args(script, description, extra=None):
     parser.add_argument("--pid", type=int, help="attach to this running broker")
     parser.add_argument("--ringmq", default=os.environ.get("RINGMQ"))
     parser.add_argument("--bench", default=os.environ.get("RINGMQ_BENCH"))
-    parser.add_argument("--broker-args", default="--max-queued-messages 0")
+    parser.add_argument("--broker-args",
+                        default="--max-queued-messages 0 --send-queue-soft-limit 1073741824 "
+                        "--send-queue-hard-limit 2147483648")
     parser.add_argument("--out")
     if extra:
         extra(parser)
@@ -116,56 +123,31 @@ def _read(path):
         return ""
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Broker:
-    """A ringmq started for one run (or an attached pid); stop() ends only what start() began."""
+    """A ringmq started for one run (or an attached pid); stop() ends only what start() began.
+    Starting, waiting for the port and stopping are bench/compare's (rmq_compare.brokers)."""
 
     def __init__(self, args, env_extra=None):
         self.pid = args.pid
         self.port = None
-        self.proc = None
+        self._running = None
         if self.pid is not None:
             if not os.path.exists(f"/proc/{self.pid}"):
                 die(f"no process {self.pid}", EXIT_USAGE)
             return
-        self.port = free_port()
-        cmd = [args.ringmq, "--listen", f"127.0.0.1:{self.port}"] + shlex.split(args.broker_args)
+        spec = brokers.ringmq_spec(args.ringmq, shlex.split(args.broker_args))
+        log_path = os.path.join(args.out, "ringmq.log")
+        print(f"starting: {shlex.join(spec.command)}", file=sys.stderr)
         env = dict(os.environ, **(env_extra or {}))
-        self.log_path = os.path.join(args.out, "ringmq.log")
-        self.log = open(self.log_path, "w", encoding="utf-8")
-        print(f"starting: {' '.join(shlex.quote(c) for c in cmd)}", file=sys.stderr)
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        self.pid = self.proc.pid
-        self._wait_listening()
-
-    def _wait_listening(self):
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                die(f"ringmq exited with {self.proc.returncode}; see {self.log_path}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        die(f"ringmq did not listen on port {self.port} within 10 s; see {self.log_path}")
+        self._running, error = brokers.start(spec, log_path, None, env)
+        if self._running is None:
+            die(f"ringmq did not start: {error}; see {log_path}")
+        self.pid = self._running.pid
+        self.port = self._running.port
 
     def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
+        if self._running is not None:
+            self._running.stop(timeout=STOP_TIMEOUT_S)
 
 
 def run_bench(args, broker):

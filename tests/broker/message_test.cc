@@ -173,6 +173,50 @@ TEST(EncodePublish, RefusesOverTheReceiversMaximumPacketSize) {
   EXPECT_FALSE(encode_publish(m, layout, MonoTime(), 0).empty());
 }
 
+// The 3.1.1 QoS 0 PUBLISH kept in the message block is the packet encode_publish would write, at
+// every remaining-length size (1 to 3 bytes of variable integer), whatever the message's own
+// RETAIN, QoS and properties, and it shares the message's block.
+TEST(Message, HoldsItsV311Qos0Packet) {
+  for (const std::size_t payload_size : {0, 1, 120, 125, 126, 1024, 16'381, 16'382, 100'000}) {
+    for (const bool retain : {false, true}) {
+      const std::string payload(payload_size, 'p');
+      V5Publish v5;
+      MessageFields f;
+      f.topic = "a/b";
+      f.payload = bytes_of(payload);
+      f.qos = codec::QoS::kExactlyOnce;
+      f.retain = retain;
+      f.properties = &v5.view.properties;
+      const Message m = Message::create(f);
+      const SharedBytes packet = m.v311_qos0_packet();
+      ASSERT_FALSE(packet.empty()) << payload_size;
+      EXPECT_EQ(m.bytes().use_count(), 2u) << "a slice of the message's block, not a copy";
+      const SharedBytes encoded = encode_publish(m, PublishLayout{}, MonoTime(), 0);
+      ASSERT_EQ(packet.view(), encoded.view()) << payload_size;
+      const codec::PublishView out = decode_publish(packet, codec::ProtocolVersion::kV311);
+      EXPECT_EQ(out.topic, "a/b");
+      EXPECT_EQ(out.payload.size(), payload_size);
+      EXPECT_EQ(out.qos, codec::QoS::kAtMostOnce);
+      EXPECT_FALSE(out.retain);
+      EXPECT_FALSE(out.dup);
+      // The message itself still reads back whole.
+      EXPECT_EQ(m.topic(), "a/b");
+      EXPECT_EQ(m.payload().size(), payload_size);
+      EXPECT_EQ(m.retain(), retain);
+      EXPECT_EQ(m.properties().content_type, "text/plain");
+    }
+  }
+}
+
+TEST(Message, V311Qos0PacketOfAnEmptyTopic) {
+  MessageFields f;  // a message with no topic (only ever built internally) still frames
+  const Message m = Message::create(f);
+  const SharedBytes packet = m.v311_qos0_packet();
+  ASSERT_EQ(packet.size(), 4u);
+  EXPECT_EQ(static_cast<std::uint8_t>(packet.data()[0]), 0x30);
+  EXPECT_EQ(static_cast<std::uint8_t>(packet.data()[1]), 2);
+}
+
 TEST(EncodeControl, AcksAndDisconnect) {
   const SharedBytes puback = encode_ack(codec::PacketType::kPuback, 7, codec::ReasonCode::kSuccess,
                                         codec::ProtocolVersion::kV311);

@@ -2,7 +2,7 @@
 """Runs `bench/compare/run --quick` against the real ringmq and Mosquitto (plus a broker that
 cannot start) and checks its exit status, results.json and table, and its bad-flag handling.
 
-usage: compare_quick_test.py RUN RINGMQ RINGMQ_BENCH MOSQUITTO
+usage: compare_quick_test.py RUN RINGMQ RINGMQ_BENCH MOSQUITTO RINGMQ_FORWARDER
 """
 
 import importlib.util
@@ -14,8 +14,9 @@ import sys
 import tempfile
 import unittest
 
-RUN, RINGMQ, LOADGEN, MOSQUITTO = (sys.argv[1:5] + [""] * 4)[:4]
-BINARIES = ["--ringmq", RINGMQ, "--loadgen", LOADGEN, "--mosquitto", MOSQUITTO]
+RUN, RINGMQ, LOADGEN, MOSQUITTO, FORWARDER = (sys.argv[1:6] + [""] * 5)[:5]
+BINARIES = ["--ringmq", RINGMQ, "--loadgen", LOADGEN, "--mosquitto", MOSQUITTO,
+            "--forwarder", FORWARDER]
 
 
 def run(args, timeout=200):
@@ -67,7 +68,7 @@ class QuickRunTest(unittest.TestCase):
 
     def test_json_has_every_broker_and_scenario(self):
         names = [b["name"] for b in self.results["brokers"]]
-        self.assertEqual(names, ["ringmq", "mosquitto", "broken"])
+        self.assertEqual(names, ["ringmq", "mosquitto", "broken", "forwarder"])
         scenarios = [s["name"] for s in self.results["scenarios"]]
         self.assertEqual(len(scenarios), 2)
         for scenario in scenarios:
@@ -77,9 +78,32 @@ class QuickRunTest(unittest.TestCase):
         modes = {s["mode"] for s in self.results["scenarios"]}
         self.assertEqual(modes, {"throughput", "latency"})
 
+    def test_forwarder_runs_only_the_fixed_rate_scenario(self):
+        for scenario in self.results["scenarios"]:
+            summary = self.results["medians"][scenario["name"]]["forwarder"]
+            if scenario["mode"] == "latency":
+                self.assertEqual(summary["ok"], 1, summary["errors"])
+                self.assertGreater(summary["p50_us"], 0)
+                self.assertEqual(summary["lost"], 0)
+            else:
+                self.assertEqual(summary["runs"], 0)
+            self.assertNotIn("forwarder", self.results["ratios"][scenario["name"]])
+
+    def test_floor_figures_and_percentages_in_json_and_table(self):
+        floor = self.results["floor"]
+        self.assertTrue(floor["available"], floor)
+        self.assertEqual(floor["target_percent"], 10.0)
+        (scenario, percents), = floor["ringmq_over_floor_percent"].items()
+        self.assertEqual(set(percents), {"p50_us", "p99_us"})
+        for value in percents.values():
+            self.assertIsInstance(value, float)
+        self.assertGreater(floor["figures"][scenario]["p99_us"], 0)
+        self.assertIn("ringmq over floor (target <= +10 %)", self.done.stdout)
+        self.assertRegex(self.done.stdout, r"[+-]\d+ % \((met|NOT met)\)")
+
     def test_raw_runs_are_kept(self):
         ok_runs = [r for r in self.results["runs"] if r["ok"]]
-        self.assertEqual(len(ok_runs), 4)
+        self.assertEqual(len(ok_runs), 5)
         for record in ok_runs:
             self.assertEqual(record["report"]["tool"], "ringmq-bench")
             self.assertIsNotNone(record["report"]["broker"])  # --broker-pid was given
@@ -115,8 +139,26 @@ class QuickRunTest(unittest.TestCase):
             self.assertEqual(png.read(8), b"\x89PNG\r\n\x1a\n")
 
 
+class NoForwarderTest(unittest.TestCase):
+    def test_no_forwarder_and_a_missing_forwarder_are_left_out(self):
+        for flags, reason in ((["--no-forwarder"], "--no-forwarder"),
+                              (["--forwarder", "/nonexistent/fwd"], "not built")):
+            with tempfile.TemporaryDirectory(prefix="compare-test-") as out:
+                # Mosquitto left out too (the last --mosquitto wins), to keep this short.
+                done = run(["--quick", "--duration", "0.5", "--warmup", "0", "--out", out] +
+                           BINARIES[:-2] + flags + ["--mosquitto", "/nonexistent/mosquitto"])
+                self.assertEqual(done.returncode, 0, done.stderr)
+                with open(os.path.join(out, "results.json"), encoding="utf-8") as results:
+                    document = json.load(results)
+                self.assertEqual([b["name"] for b in document["brokers"]], ["ringmq"])
+                self.assertFalse(document["floor"]["available"])
+                self.assertIn(reason, document["floor"]["note"])
+                self.assertNotIn("over floor", done.stdout)
+
+
 if __name__ == "__main__":
     if not MOSQUITTO or not os.access(MOSQUITTO, os.X_OK):
         print("mosquitto is not installed: skipped")
         sys.exit(77)
     unittest.main(argv=sys.argv[:1], verbosity=2)
+

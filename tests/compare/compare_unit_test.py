@@ -4,6 +4,7 @@
 usage: compare_unit_test.py BENCH_COMPARE_DIR
 """
 
+import importlib.util
 import os
 import sys
 import tempfile
@@ -11,9 +12,10 @@ import unittest
 
 sys.path.insert(0, sys.argv[1] if len(sys.argv) > 1 else "bench/compare")
 
-from rmq_compare import chart, matrix, options, report  # noqa: E402
+from rmq_compare import brokers, chart, matrix, options, report, runner  # noqa: E402
 
-EXE = ["--ringmq", "/bin/true", "--loadgen", "/bin/true", "--mosquitto", "/bin/true"]
+EXE = ["--ringmq", "/bin/true", "--loadgen", "/bin/true", "--mosquitto", "/bin/true",
+       "--forwarder", "/bin/true"]
 
 
 class OptionsTest(unittest.TestCase):
@@ -44,6 +46,12 @@ class OptionsTest(unittest.TestCase):
             with self.assertRaises(options.FlagError, msg=str(args)):
                 options.parse(args + EXE)
 
+    def test_forwarder_is_on_unless_no_forwarder(self):
+        self.assertEqual(options.parse(EXE).forwarder, "/bin/true")
+        self.assertIsNone(options.parse(["--no-forwarder"] + EXE).forwarder)
+        with self.assertRaises(options.FlagError):
+            options.parse(["--broker", "forwarder=x {port}"] + EXE)
+
     def test_missing_binary_is_a_flag_error(self):
         with self.assertRaises(options.FlagError):
             options.parse(["--ringmq", "/nonexistent/ringmq", "--loadgen", "/bin/true"])
@@ -72,6 +80,52 @@ class MatrixTest(unittest.TestCase):
         scenarios, skipped = matrix.build("quick")
         self.assertEqual(len(scenarios), 2)
         self.assertEqual(skipped, [])
+
+
+class BrokerSpecTest(unittest.TestCase):
+    def test_forwarder_comes_last_and_runs_only_fixed_rate_scenarios(self):
+        parsed = options.parse(["--broker", "other=x {port}"] + EXE)
+        specs = brokers.specs(parsed, "/tmp")
+        self.assertEqual([s.name for s in specs], ["ringmq", "mosquitto", "other", "forwarder"])
+        forwarder = specs[-1]
+        self.assertTrue(forwarder.reference)
+        self.assertEqual(forwarder.command, ["/bin/true", "--listen", "127.0.0.1:{port}"])
+        for scenario in matrix.build("standard")[0]:
+            self.assertEqual(forwarder.runs(scenario), scenario.mode == "latency", scenario.name)
+            self.assertTrue(specs[0].runs(scenario))
+
+    def test_no_forwarder_leaves_it_out(self):
+        specs = brokers.specs(options.parse(["--no-forwarder"] + EXE), "/tmp")
+        self.assertEqual([s.name for s in specs], ["ringmq", "mosquitto"])
+
+
+class RunMatrixTest(unittest.TestCase):
+    def test_forwarder_is_interleaved_in_fixed_rate_scenarios_only(self):
+        parsed = options.parse(["--quick", "--repeat", "2"] + EXE)
+        specs = brokers.specs(parsed, "/tmp")
+        scenarios = matrix.build("quick")[0]
+        calls = []
+
+        def fake_run(_options, scenario, spec, repeat, _dirs):
+            calls.append((scenario.name, repeat, spec.name))
+            return {"scenario": scenario.name, "broker": spec.name, "repeat": repeat, "ok": True,
+                    "error": "", "figures": {}}
+
+        saved = runner._one_run
+        runner._one_run = fake_run
+        try:
+            runs, unavailable = runner.run_matrix(parsed, scenarios, specs, {})
+        finally:
+            runner._one_run = saved
+        self.assertEqual(unavailable, {})
+        self.assertEqual(len(runs), len(calls))
+        throughput, latency = scenarios
+        self.assertEqual(calls, [
+            (throughput.name, 0, "ringmq"), (throughput.name, 0, "mosquitto"),
+            (throughput.name, 1, "ringmq"), (throughput.name, 1, "mosquitto"),
+            (latency.name, 0, "ringmq"), (latency.name, 0, "mosquitto"),
+            (latency.name, 0, "forwarder"), (latency.name, 1, "ringmq"),
+            (latency.name, 1, "mosquitto"), (latency.name, 1, "forwarder")])
 
 
 def _run(scenario, broker, rate, ok=True, lost=0):
@@ -108,7 +162,74 @@ class SummaryTest(unittest.TestCase):
         self.assertIn("ringmq/zero", table)
 
 
+def _latency_run(scenario, broker, p50, p99):
+    return {"scenario": scenario, "broker": broker, "ok": True, "error": "",
+            "figures": {"p50_us": p50, "p99_us": p99}}
+
+
+class FloorTest(unittest.TestCase):
+    def setUp(self):
+        self.scenarios = matrix.build("quick")[0]  # one throughput, one latency scenario
+        self.throughput, self.latency = (s.name for s in self.scenarios)
+        self.names = ["ringmq", "mosquitto", "forwarder"]
+        runs = [_run(self.throughput, "ringmq", 300.0), _run(self.throughput, "mosquitto", 30.0),
+                _latency_run(self.latency, "ringmq", 55.0, 130.0),
+                _latency_run(self.latency, "mosquitto", 60.0, 150.0),
+                _latency_run(self.latency, "forwarder", 50.0, 100.0)]
+        self.medians = report.summarize(runs, self.scenarios, self.names)
+        self.ratios = report.ratios(self.medians, self.scenarios, ["ringmq", "mosquitto"])
+        self.floor = report.over_floor(self.medians, self.scenarios, "forwarder")
+
+    def test_percent_over_floor_per_latency_scenario(self):
+        self.assertEqual(list(self.floor), [self.latency])
+        self.assertAlmostEqual(self.floor[self.latency]["p50_us"], 10.0)
+        self.assertAlmostEqual(self.floor[self.latency]["p99_us"], 30.0)
+        self.assertNotIn("forwarder", self.ratios[self.latency])
+
+    def test_table_shows_floor_column_and_verdicts(self):
+        table = report.main_table(self.medians, self.ratios, self.scenarios, self.names, (),
+                                  "forwarder", self.floor)
+        header = table.splitlines()[0]
+        self.assertIn("ringmq over floor (target <= +10 %)", header)
+        self.assertNotIn("ringmq/forwarder", header)
+        self.assertIn("+10 % (met)", table)
+        self.assertIn("+30 % (NOT met)", table)
+        throughput_row = next(line for line in table.splitlines() if "deliveries/s" in line)
+        self.assertNotIn("failed", throughput_row)  # the forwarder did not run there: "-"
+        detail = report.detail_table(self.medians, self.scenarios, self.names)
+        self.assertEqual(sum("forwarder" in line for line in detail.splitlines()), 1)
+
+    def test_forwarder_that_did_not_start_has_no_floor_or_ratio_column(self):
+        table = report.main_table(self.medians, self.ratios, self.scenarios, self.names, (),
+                                  None, {}, ["forwarder"])
+        self.assertNotIn("over floor", table)
+        self.assertNotIn("ringmq/forwarder", table)
+        self.assertIn("ringmq/mosquitto", table)
+
+    def test_json_carries_floor_figures_and_verdict(self):
+        spec = brokers.BrokerSpec("forwarder", ["fwd"], "forwarder", ("latency",))
+        floor = report.floor_document(spec, "", self.medians, self.floor)
+        self.assertTrue(floor["available"])
+        self.assertEqual(floor["figures"][self.latency], {"p50_us": 50.0, "p99_us": 100.0})
+        self.assertEqual(floor["target_percent"], 10.0)
+        self.assertFalse(floor["within_target"][self.latency])
+        missing = report.floor_document(None, "--no-forwarder", self.medians, {})
+        self.assertFalse(missing["available"])
+        self.assertIn("--no-forwarder", missing["note"])
+
+
 class ChartTest(unittest.TestCase):
+    @unittest.skipIf(importlib.util.find_spec("matplotlib") is None, "no python3-matplotlib")
+    def test_floor_is_drawn_as_reference_lines(self):
+        floor = FloorTest()
+        floor.setUp()
+        with tempfile.TemporaryDirectory() as out:
+            path = os.path.join(out, "chart.png")
+            self.assertEqual(chart.write(path, floor.medians, floor.scenarios, floor.names, "",
+                                         "forwarder"), "")
+            with open(path, "rb") as png:
+                self.assertEqual(png.read(8), b"\x89PNG\r\n\x1a\n")
+
     def test_missing_matplotlib_skips_the_chart_with_a_reason(self):
         saved = sys.modules.get("matplotlib")
         sys.modules["matplotlib"] = None  # makes `import matplotlib` raise ImportError

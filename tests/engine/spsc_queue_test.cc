@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/config.h"
 #include "engine/mailbox.h"
 #include "sanitized.h"
 
@@ -71,6 +72,27 @@ std::uint64_t produce(MailboxHub& hub, ShardId from, ShardId to, std::uint64_t c
 // destination's wake flag (a "MSG_RING" is an increment of `wakeups` plus a notify); the consumer
 // clears the flag, drains, and sleeps only when a drain found nothing. Nothing may be lost,
 // duplicated or reordered per producer, and the consumer must never sleep through a message.
+// The automatic capacity: 64k entries per destination over its sources, a power of two in
+// [1024, 32768] per queue; 0 in the config selects it and is valid.
+TEST(MailboxCapacity, ScalesWithTheShardCount) {
+  EXPECT_EQ(mailbox_capacity_for(1), 32768u);
+  EXPECT_EQ(mailbox_capacity_for(2), 32768u);
+  EXPECT_EQ(mailbox_capacity_for(3), 16384u);
+  EXPECT_EQ(mailbox_capacity_for(4), 16384u);
+  EXPECT_EQ(mailbox_capacity_for(16), 4096u);
+  EXPECT_EQ(mailbox_capacity_for(64), 1024u);
+  EXPECT_EQ(mailbox_capacity_for(1024), 1024u);
+  EngineConfig config;
+  EXPECT_EQ(config.mailbox_capacity, 0u);
+  EXPECT_TRUE(config.validate().ok());
+  config.mailbox_capacity = 1000;
+  EXPECT_FALSE(config.validate().ok());
+  MailboxHub hub(2, 0);
+  EXPECT_EQ(hub.queue(0, 1).capacity(), 32768u);
+  MailboxHub small(2, 64);
+  EXPECT_EQ(small.queue(1, 0).capacity(), 64u);
+}
+
 TEST(MailboxProtocol, ManyProducersOneConsumerNothingLostOrDuplicated) {
 #ifdef RMQ_TEST_SANITIZED
   constexpr std::uint64_t kPerProducer = 20000;

@@ -94,20 +94,26 @@ std::uint16_t pick_free_port() {
   return ntohs(addr.sin_port);
 }
 
-BrokerProcess::BrokerProcess(std::vector<std::string> extra_args, int threads) {
+BrokerProcess::BrokerProcess(std::vector<std::string> extra_args, int threads)
+    : BrokerProcess([&] {
+        ListeningProgram ringmq{
+            "ringmq",
+            {broker_binary(), "--listen", "127.0.0.1:0", "--threads", std::to_string(threads)}};
+        ringmq.argv.insert(ringmq.argv.end(), extra_args.begin(), extra_args.end());
+        return ringmq;
+      }()) {}
+
+BrokerProcess::BrokerProcess(ListeningProgram program) : program_(std::move(program)) {
   log_path_ = temp_path("ringmq-itest-log");
-  for (int attempt = 0; attempt < 3 && !start(extra_args, threads); ++attempt) {
+  for (int attempt = 0; attempt < 3 && !start(); ++attempt) {
   }
 }
 
-// The broker picks its own port (port 0) and logs it: no other process can hold it, where a
+// The program picks its own port (port 0) and logs it: no other process can hold it, where a
 // port chosen here and passed in could be taken in between (and shared, with SO_REUSEPORT).
-bool BrokerProcess::start(const std::vector<std::string>& extra_args, int threads) {
-  std::vector<std::string> argv = {broker_binary(), "--listen", "127.0.0.1:0", "--threads",
-                                   std::to_string(threads)};
-  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  pid_ = spawn(argv, log_path_);
-  const std::string needle = "ringmq listening on 127.0.0.1:";
+bool BrokerProcess::start() {
+  pid_ = spawn(program_.argv, log_path_);
+  const std::string needle = program_.name + " listening on 127.0.0.1:";
   const auto deadline = Clock::now() + 10s;
   while (Clock::now() < deadline) {
     const std::string text = log();
@@ -130,7 +136,9 @@ bool BrokerProcess::start(const std::vector<std::string>& extra_args, int thread
 BrokerProcess::~BrokerProcess() {
   if (pid_ > 0) {
     const int code = stop(SIGTERM);
-    if (code != 0) ADD_FAILURE() << "ringmq exited with " << code << "; its log:\n" << log();
+    if (code != 0) {
+      ADD_FAILURE() << program_.name << " exited with " << code << "; its log:\n" << log();
+    }
   }
   std::remove(log_path_.c_str());
 }

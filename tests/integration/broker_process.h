@@ -21,15 +21,24 @@ using Millis = std::chrono::milliseconds;
 // A TCP port on 127.0.0.1 that nothing listened on a moment ago.
 std::uint16_t pick_free_port();
 
+// A program that takes `--listen 127.0.0.1:0` and logs "<name> listening on 127.0.0.1:PORT".
+struct ListeningProgram {
+  std::string name;               // "ringmq", "ringmq-forwarder": the log line's first word
+  std::vector<std::string> argv;  // binary and arguments, `--listen 127.0.0.1:0` among them
+};
+
 class BrokerProcess {
  public:
   // Starts ringmq with `--listen 127.0.0.1:<port> --threads <threads>` and `extra_args`.
   explicit BrokerProcess(std::vector<std::string> extra_args = {}, int threads = 1);
+  // Starts another listening program (the trivial forwarder) with the same life cycle.
+  explicit BrokerProcess(ListeningProgram program);
   ~BrokerProcess();
   BrokerProcess(const BrokerProcess&) = delete;
   BrokerProcess& operator=(const BrokerProcess&) = delete;
 
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   std::uint16_t port() const { return port_; }
   std::string port_text() const { return std::to_string(port_); }
   // Sends `signal` and waits; returns the exit code (128 + signal if killed), -1 on timeout.
@@ -44,8 +53,9 @@ class BrokerProcess {
   std::optional<int> shard_of(const std::string& client_id, Millis timeout = 5s) const;
 
  private:
-  bool start(const std::vector<std::string>& extra_args, int threads);
+  bool start();
 
+  ListeningProgram program_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::string log_path_;

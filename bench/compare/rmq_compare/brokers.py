@@ -26,13 +26,28 @@ log_type warning
 """
 
 
+# The trivial forwarder: the latency floor, run only in these scenario modes.
+FORWARDER = "forwarder"
+FORWARDER_MODES = ("latency",)
+
+
 @dataclass
 class BrokerSpec:
-    """How to start one broker: `command` is a list of arguments with `{port}` placeholders."""
+    """How to start one broker: `command` is a list of arguments with `{port}` placeholders.
+    `modes`: the scenario modes it runs in (None: every scenario)."""
 
     name: str
     command: list
-    kind: str  # "ringmq", "mosquitto" or "other"
+    kind: str  # "ringmq", "mosquitto", "forwarder" or "other"
+    modes: tuple = None
+
+    def runs(self, scenario):
+        return self.modes is None or scenario.mode in self.modes
+
+    @property
+    def reference(self):
+        """A floor reference, not a rival: no ratio to ringmq, its own column."""
+        return self.kind == "forwarder"
 
 
 def raise_open_file_limit():
@@ -49,23 +64,35 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def ringmq_spec(ringmq, extra_args):
+    """ringmq on `{port}` with `extra_args` (also what perf/ starts)."""
+    return BrokerSpec("ringmq", [ringmq, "--listen", "127.0.0.1:{port}"] + list(extra_args),
+                      "ringmq")
+
+
 def specs(options, conf_dir):
-    """The brokers of this run: ringmq, Mosquitto (when installed), then every --broker."""
-    result = [BrokerSpec("ringmq", [options.ringmq, "--listen", "127.0.0.1:{port}", "--threads",
-                                    str(options.ringmq_threads), "--max-queued-messages", "0",
-                                    "--log-level", "warn"], "ringmq")]
+    """The brokers of this run: ringmq, Mosquitto (when installed), every --broker, then the
+    trivial forwarder (unless --no-forwarder; fixed-rate scenarios only)."""
+    result = [ringmq_spec(options.ringmq, ["--threads", str(options.ringmq_threads),
+                                           "--max-queued-messages", "0", "--send-queue-soft-limit",
+                                           str(1 << 30), "--send-queue-hard-limit",
+                                           str(1 << 31), "--log-level", "warn"])]
     conf = os.path.join(conf_dir, "mosquitto-{port}.conf")
     result.append(BrokerSpec("mosquitto", [options.mosquitto or "mosquitto", "-c", conf],
                              "mosquitto"))
     for extra in options.extra_brokers:
         result.append(BrokerSpec(extra.name, shlex.split(extra.command), "other"))
+    if options.forwarder is not None:
+        result.append(BrokerSpec(FORWARDER, [options.forwarder, "--listen", "127.0.0.1:{port}"],
+                                 "forwarder", FORWARDER_MODES))
     return result
 
 
 class RunningBroker:
-    """One started broker process; stop() always ends it."""
+    """One started broker process; stop() always ends it. It runs in `cwd` (None: ours) with
+    `env` (None: ours)."""
 
-    def __init__(self, spec, port, log_path, conf_dir):
+    def __init__(self, spec, port, log_path, cwd, env=None):
         self.spec = spec
         self.port = port
         self.log_path = log_path
@@ -79,7 +106,7 @@ class RunningBroker:
         self.log.flush()
         try:
             self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.log,
-                                            stderr=subprocess.STDOUT, cwd=conf_dir,
+                                            stderr=subprocess.STDOUT, cwd=cwd, env=env,
                                             preexec_fn=raise_open_file_limit)
         except OSError:
             self.log.close()
@@ -105,16 +132,17 @@ class RunningBroker:
                 time.sleep(0.05)
         return f"not listening on port {self.port} after {START_TIMEOUT_S:.0f} s"
 
-    def stop(self):
-        """Ends the broker (SIGTERM, then SIGKILL); returns its exit status."""
+    def stop(self, timeout=STOP_TIMEOUT_S):
+        """Ends the broker (SIGTERM, then SIGKILL after `timeout` s); returns its exit status."""
         if self.alive():
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout=STOP_TIMEOUT_S)
+                self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self.log.close()
+        if not self.log.closed:
+            self.log.close()
         return self.process.returncode
 
     def _log_tail(self):
@@ -127,10 +155,10 @@ class RunningBroker:
             return "no log"
 
 
-def start(spec, log_path, conf_dir):
+def start(spec, log_path, cwd, env=None):
     """Starts `spec` on a free port; returns (RunningBroker or None, error text)."""
     try:
-        broker = RunningBroker(spec, free_port(), log_path, conf_dir)
+        broker = RunningBroker(spec, free_port(), log_path, cwd, env)
     except OSError as error:
         return None, f"cannot start {shlex.join(spec.command)}: {error.strerror or error}"
     problem = broker.wait_ready()

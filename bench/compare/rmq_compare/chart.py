@@ -8,8 +8,19 @@ def _value(medians, scenario, broker, key):
     return value if isinstance(value, (int, float)) and math.isfinite(value) else 0.0
 
 
-def write(path, medians, scenarios, broker_names, subtitle):
-    """Writes the chart; returns '' or why it was not written (matplotlib missing)."""
+def _draw_floor(axis, medians, latency, floor_name, group_width, width):
+    """The floor's p50 (solid) and p99 (dashed) as black lines across each scenario's bars."""
+    for key, style, label in (("p50_us", "-", "floor p50"), ("p99_us", "--", "floor p99")):
+        for x, scenario in enumerate(latency):
+            value = _value(medians, scenario, floor_name, key)
+            if value > 0:
+                axis.hlines(value, x - width / 2, x - width / 2 + group_width, colors="black",
+                            linestyles=style, linewidth=1.5, label=label if x == 0 else None)
+
+
+def write(path, medians, scenarios, broker_names, subtitle, floor_name=None):
+    """Writes the chart; returns '' or why it was not written (matplotlib missing). The floor
+    (`floor_name`, the trivial forwarder) is drawn as reference lines, not as bars."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -21,6 +32,7 @@ def write(path, medians, scenarios, broker_names, subtitle):
     panels = [p for p in (throughput, latency) if p]
     if not panels:
         return "no throughput or latency scenario to chart"
+    broker_names = [name for name in broker_names if name != floor_name]
     figure, axes = plt.subplots(len(panels), 1, figsize=(11, 4.5 * len(panels)), squeeze=False)
     width = 0.8 / max(1, len(broker_names))
     row = 0
@@ -46,12 +58,15 @@ def write(path, medians, scenarios, broker_names, subtitle):
             bars = axis.bar(xs, p99, width, alpha=0.35, label=f"{broker} p99")
             axis.bar(xs, p50, width, color=bars.patches[0].get_facecolor()[:3] if bars.patches
                      else None, label=f"{broker} p50")
+        if floor_name is not None:
+            _draw_floor(axis, medians, latency, floor_name, width * len(broker_names), width)
         axis.set_xticks([x + width * (len(broker_names) - 1) / 2 for x in range(len(latency))])
         axis.set_xticklabels([s.title for s in latency], fontsize=8)
         axis.set_yscale("log")
         axis.set_ylabel("end-to-end latency, us (log)")
-        axis.set_title("Latency at a fixed 20k deliveries/s: p50 (solid) and p99 (light)")
-        axis.legend(fontsize=7, ncol=len(broker_names))
+        axis.set_title("Latency at a fixed 20k deliveries/s: p50 (solid) and p99 (light)"
+                       + ("; black lines: the trivial forwarder (floor)" if floor_name else ""))
+        axis.legend(fontsize=7, ncol=len(broker_names) + 1)
     figure.suptitle(subtitle, fontsize=9)
     figure.tight_layout()
     figure.savefig(path, dpi=110)

@@ -8,7 +8,8 @@ from . import brokers, chart, matrix, options as flags, report, runner
 
 
 def _check_brokers(specs, options):
-    """Leaves out Mosquitto when it is not installed, saying so; ringmq is always run."""
+    """Leaves out Mosquitto when it is not installed and the forwarder when it is not built,
+    saying so; ringmq is always run."""
     kept = []
     for spec in specs:
         if spec.kind == "mosquitto" and not (options.mosquitto and
@@ -16,8 +17,25 @@ def _check_brokers(specs, options):
             print("bench/compare/run: mosquitto not found (apt-get install mosquitto or "
                   "--mosquitto PATH); running without it", file=sys.stderr)
             continue
+        if spec.kind == "forwarder" and not (options.forwarder and
+                                             os.access(options.forwarder, os.X_OK)):
+            where = options.forwarder or "nothing built"
+            print(f"bench/compare/run: ringmq-forwarder not found ({where}; build the release "
+                  "preset or pass --forwarder PATH); running without the floor reference",
+                  file=sys.stderr)
+            continue
         kept.append(spec)
     return kept
+
+
+def _floor(specs, options, unavailable):
+    """(the forwarder's spec or None, why there is no floor)."""
+    spec = next((s for s in specs if s.reference), None)
+    if spec is not None and spec.name not in unavailable:
+        return spec, ""
+    if spec is not None:
+        return None, f"ringmq-forwarder did not start: {unavailable[spec.name]}"
+    return None, "--no-forwarder" if options.forwarder is None else "ringmq-forwarder not built"
 
 
 def main(argv):
@@ -34,22 +52,27 @@ def main(argv):
         runs, unavailable = runner.run_matrix(options, scenarios, specs, dirs)
     names = [s.name for s in specs]
     medians = report.summarize(runs, scenarios, names)
-    ratio_map = report.ratios(medians, scenarios, names)
+    ratio_map = report.ratios(medians, scenarios, [s.name for s in specs if not s.reference])
+    floor_spec, floor_reason = _floor(specs, options, unavailable)
+    floor_name = floor_spec.name if floor_spec else None
+    floor_map = report.over_floor(medians, scenarios, floor_name)
     document = report.document(options, scenarios, skipped, specs, runs, medians, ratio_map,
-                               unavailable)
+                               unavailable,
+                               report.floor_document(floor_spec, floor_reason, medians, floor_map))
     json_path = os.path.join(options.out_dir, "results.json")
     report.write_json(json_path, document)
     subtitle = (f"{document['date']}, {document['machine']['cpus']} CPUs, median of "
                 f"{options.repeat}, {options.duration:g} s per run, TCP_NODELAY")
     chart_path = os.path.join(options.out_dir, "chart.png")
-    chart_problem = chart.write(chart_path, medians, scenarios, names, subtitle)
+    chart_problem = chart.write(chart_path, medians, scenarios, names, subtitle, floor_name)
 
     print(f"Socket profile: {report.SOCKET_PROFILE}.")
     print(f"Median of {options.repeat} run(s), {options.duration:g} s measured after "
           f"{options.warmup:g} s warm-up; ratios are ringmq / other (throughput: higher is "
           "better for ringmq; latency, time and RSS: lower is).")
     print()
-    print(report.main_table(medians, ratio_map, scenarios, names, skipped))
+    print(report.main_table(medians, ratio_map, scenarios, names, skipped, floor_name,
+                            floor_map, [s.name for s in specs if s.reference]))
     print()
     print(report.detail_table(medians, scenarios, names))
     print()
@@ -57,7 +80,7 @@ def main(argv):
         print(f"skipped {name}: {reason}")
     for name, error in unavailable.items():
         print(f"{name} did not start: {error}")
-    print(f"{report.FLOOR_NOTE}.")
+    print(f"{document['floor']['note']}.")
     print(f"results: {json_path}")
     if chart_problem:
         print(f"warning: chart not written: {chart_problem}", file=sys.stderr)

@@ -44,6 +44,7 @@ class Options:
     ringmq_threads: int
     loadgen_threads: int
     extra_brokers: list = field(default_factory=list)
+    forwarder: str = None  # None: --no-forwarder; "": not found (left out with a message)
 
 
 def _newest(pattern):
@@ -74,6 +75,10 @@ def _build_parser():
                         help="ringmq-bench binary (default: newest build)")
     parser.add_argument("--mosquitto", default=None, help="mosquitto binary (default: PATH, "
                         "/usr/sbin/mosquitto)")
+    parser.add_argument("--forwarder", default=None, help="ringmq-forwarder binary, the "
+                        "latency floor of the fixed-rate scenarios (default: newest build)")
+    parser.add_argument("--no-forwarder", action="store_true",
+                        help="leave the trivial-forwarder floor reference out")
     parser.add_argument("--ringmq-threads", type=int, default=0,
                         help="ringmq --threads (default 0: one per online CPU)")
     parser.add_argument("--loadgen-threads", type=int, default=1,
@@ -102,6 +107,14 @@ def _find_mosquitto(flag_value):
                                          if os.access("/usr/sbin/mosquitto", os.X_OK) else "")
 
 
+def _find_forwarder(args):
+    if args.no_forwarder:
+        return None
+    path = (args.forwarder or _newest("build*/**/bench/forwarder/ringmq-forwarder")
+            or _newest("build*/bench/forwarder/ringmq-forwarder"))
+    return os.path.abspath(path) if path else ""
+
+
 def parse(argv):
     """Parses argv (without the program name); raises FlagError on any bad flag."""
     args = _build_parser().parse_args(argv)
@@ -117,7 +130,7 @@ def parse(argv):
         raise FlagError("--warmup must be in [0, 600] seconds")
     if args.ringmq_threads < 0 or args.loadgen_threads < 1:
         raise FlagError("--ringmq-threads must be >= 0 and --loadgen-threads >= 1")
-    taken = {"ringmq", "mosquitto"}
+    taken = {"ringmq", "mosquitto", "forwarder"}
     extra = [_parse_extra_broker(text, taken) for text in args.broker]
     ringmq = args.ringmq or _newest("build*/**/broker/ringmq") or _newest("build*/broker/ringmq")
     loadgen = (args.loadgen or _newest("build*/**/bench/loadgen/ringmq-bench")
@@ -133,7 +146,7 @@ def parse(argv):
                    ringmq=os.path.abspath(ringmq), loadgen=os.path.abspath(loadgen),
                    mosquitto=_find_mosquitto(args.mosquitto),
                    ringmq_threads=args.ringmq_threads, loadgen_threads=args.loadgen_threads,
-                   extra_brokers=extra)
+                   extra_brokers=extra, forwarder=_find_forwarder(args))
 
 
 def parse_or_exit(argv):

@@ -17,8 +17,14 @@ MEDIAN_OF = ("deliveries_per_s", "publishes_per_s", "p50_us", "p99_us", "p999_us
 SOCKET_PROFILE = ("TCP_NODELAY on every connection: ringmq-bench sets it on its sockets, ringmq "
                   "sets it on accepted sockets, Mosquitto runs with set_tcp_nodelay true; other "
                   "brokers as their own configuration says")
-FLOOR_NOTE = ("floor reference missing: ringmq-bench has no trivial-forwarder (null broker) "
-              "mode, so latency is not compared against a floor")
+# ringmq's fixed-rate latency target: p50 and p99 at most this much over the trivial forwarder's.
+FLOOR_TARGET_PERCENT = 10.0
+FLOOR_LATENCY_KEYS = ("p50_us", "p99_us")
+FLOOR_NOTE = ("floor: ringmq-forwarder, a trivial forwarder (one thread, epoll, copies each "
+              "PUBLISH's bytes to its subscribers with no topic matching), run in the fixed-rate "
+              "scenarios only; 'ringmq over floor' is ringmq's p50 / p99 over the forwarder's "
+              f"in this run; target: within {FLOOR_TARGET_PERCENT:.0f} %")
+NO_FLOOR_NOTE = "floor reference left out ({reason}): latency is not compared against a floor"
 
 
 def _number(value):
@@ -67,6 +73,37 @@ def ratios(medians, scenarios, broker_names):
     return result
 
 
+def over_floor(medians, scenarios, floor_name):
+    """{latency scenario: {"p50_us": %, "p99_us": %}}: how much ringmq's latency exceeds the
+    floor's, in percent (negative: below it); None where either figure is missing."""
+    result = {}
+    if floor_name is None:
+        return result
+    for scenario in scenarios:
+        if scenario.mode != "latency":
+            continue
+        ringmq = medians[scenario.name].get("ringmq", {})
+        floor = medians[scenario.name].get(floor_name, {})
+        per_key = {}
+        for key in FLOOR_LATENCY_KEYS:
+            mine, base = ringmq.get(key), floor.get(key)
+            per_key[key] = ((mine - base) / base * 100.0 if _number(mine) and _number(base)
+                            and base > 0 else None)
+        result[scenario.name] = per_key
+    return result
+
+
+def within_floor_target(percent):
+    return _number(percent) and percent <= FLOOR_TARGET_PERCENT
+
+
+def _fmt_over_floor(percent):
+    if not _number(percent):
+        return "-"
+    verdict = "met" if within_floor_target(percent) else "NOT met"
+    return f"{percent:+.0f} % ({verdict})"
+
+
 def _fmt(key, value):
     if not _number(value):
         return "-"
@@ -91,19 +128,28 @@ def _table(header, rows):
     return "\n".join(lines)
 
 
-def main_table(medians, ratio_map, scenarios, broker_names, skipped=()):
-    others = [n for n in broker_names if n != "ringmq"]
+def _cell(summary, key):
+    if summary["runs"] == 0:
+        return "-"  # not run in this scenario (the forwarder outside the fixed-rate ones)
+    return _fmt(key, summary.get(key)) if summary["ok"] else "failed"
+
+
+def main_table(medians, ratio_map, scenarios, broker_names, skipped=(), floor_name=None,
+               floor_map=None, references=()):
+    """Every broker's figure, ringmq / each rival, and ringmq over the floor (when given).
+    `references` (and `floor_name`) get a figure column but no ratio column."""
+    others = [n for n in broker_names if n not in ("ringmq", floor_name) and n not in references]
     header = ["scenario", "metric"] + broker_names + [f"ringmq/{n}" for n in others]
+    if floor_name is not None:
+        header.append(f"ringmq over floor (target <= +{FLOOR_TARGET_PERCENT:.0f} %)")
     rows = []
     for scenario in scenarios:
         for key, label, _ in METRICS[scenario.mode]:
             row = [scenario.title, label]
-            for name in broker_names:
-                summary = medians[scenario.name][name]
-                row.append(_fmt(key, summary.get(key)) if summary["ok"] else "failed")
-            for name in others:
-                value = ratio_map[scenario.name][name].get(key)
-                row.append(_fmt_ratio(value))
+            row += [_cell(medians[scenario.name][name], key) for name in broker_names]
+            row += [_fmt_ratio(ratio_map[scenario.name][name].get(key)) for name in others]
+            if floor_name is not None:
+                row.append(_fmt_over_floor((floor_map or {}).get(scenario.name, {}).get(key)))
             rows.append(row)
     for name, _ in skipped:
         rows.append([name, "skipped (see below)"] + ["-"] * (len(header) - 2))
@@ -117,6 +163,8 @@ def detail_table(medians, scenarios, broker_names):
     for scenario in scenarios:
         for name in broker_names:
             s = medians[scenario.name][name]
+            if s["runs"] == 0:
+                continue
             peak = s.get("broker_rss_peak_kb")
             rows.append([scenario.title, name, _fmt("", s.get("broker_cpu_percent")),
                          _fmt("", s.get("loadgen_cpu_percent")),
@@ -144,17 +192,34 @@ def write_json(path, document):
         out.write("\n")
 
 
-def document(options, scenarios, skipped, specs, runs, medians, ratio_map, unavailable):
-    """Everything results.json holds: config, every raw run, the medians and ratios."""
+def floor_document(floor_spec, floor_reason, medians, floor_map):
+    """results.json's `floor`: the forwarder's figures and ringmq's latency over them."""
+    if floor_spec is None:
+        return {"available": False, "note": NO_FLOOR_NOTE.format(reason=floor_reason)}
+    figures = {name: {key: per_broker.get(floor_spec.name, {}).get(key)
+                      for key in FLOOR_LATENCY_KEYS}
+               for name, per_broker in medians.items() if name in floor_map}
+    return {"available": True, "note": FLOOR_NOTE, "broker": floor_spec.name,
+            "command": floor_spec.command, "target_percent": FLOOR_TARGET_PERCENT,
+            "figures": figures, "ringmq_over_floor_percent": floor_map,
+            "within_target": {name: all(within_floor_target(v) for v in per_key.values())
+                              for name, per_key in floor_map.items()}}
+
+
+def document(options, scenarios, skipped, specs, runs, medians, ratio_map, unavailable,
+             floor=None):
+    """Everything results.json holds: config, every raw run, the medians, ratios and floor."""
     return {
         "tool": "bench/compare", "format": 1,
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(),
-        "socket_profile": SOCKET_PROFILE, "floor": {"available": False, "note": FLOOR_NOTE},
+        "socket_profile": SOCKET_PROFILE,
+        "floor": floor or {"available": False, "note": NO_FLOOR_NOTE.format(reason="not run")},
         "config": {"matrix": options.matrix, "repeat": options.repeat,
                    "duration_s": options.duration, "warmup_s": options.warmup,
                    "loadgen": options.loadgen, "loadgen_threads": options.loadgen_threads,
                    "ringmq_threads": options.ringmq_threads},
-        "brokers": [{"name": s.name, "command": s.command,
+        "brokers": [{"name": s.name, "command": s.command, "reference": s.reference,
+                     "modes": list(s.modes) if s.modes else None,
                      "failed_to_start": unavailable.get(s.name)} for s in specs],
         "scenarios": [{"name": s.name, "title": s.title, "mode": s.mode, "args": s.args}
                       for s in scenarios],

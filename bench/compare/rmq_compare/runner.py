@@ -98,16 +98,17 @@ def _progress(text):
 
 def run_matrix(options, scenarios, specs, dirs):
     """Runs every scenario against every broker, `options.repeat` times, scenario-major and
-    interleaved (for each scenario, for each repeat, each broker in turn). A broker that fails
-    to start is reported and left out of the remaining runs; the others go on."""
+    interleaved (for each scenario, for each repeat, each broker in turn); a broker with
+    `modes` (the forwarder) runs only those scenarios. A broker that fails to start is reported
+    and left out of the remaining runs; the others go on."""
     runs = []
     unavailable = {}
-    total = len(scenarios) * options.repeat * len(specs)
+    total = options.repeat * sum(spec.runs(s) for s in scenarios for spec in specs)
     started = time.monotonic()
     for scenario in scenarios:
         for repeat in range(options.repeat):
             for spec in specs:
-                if spec.name in unavailable:
+                if spec.name in unavailable or not spec.runs(scenario):
                     continue
                 label = f"[{len(runs) + 1}/{total}] {scenario.name} {spec.name} #{repeat + 1}"
                 _progress(f"{label} ...")
