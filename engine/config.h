@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,9 @@ struct EngineConfig {
   // Block SIGINT/SIGTERM in the thread calling Engine::start (before shard threads inherit the
   // mask) and stop the engine when one arrives (read by shard 0 through a signalfd).
   bool handle_signals = false;
+  // With handle_signals: SIGHUP calls this on shard 0's thread (reload certificates, password and
+  // ACL files). It may take a little while (file reads) but must not block on other shards.
+  std::function<void()> on_reload;
 
   Status validate() const;
 };

@@ -57,6 +57,7 @@ Status Engine::open_listeners_and_signals() {
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    if (config.on_reload) sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, &old_mask_);
     signals_blocked_ = true;
     shared_->signal_fd = signalfd(-1, &set, SFD_CLOEXEC);

@@ -90,12 +90,14 @@ Result<int> Shard::init() {
       ProvidedBufferRing::create(&ring_, 0, config_.recv_buffer_count, config_.recv_buffer_size);
   if (!buffers.ok()) return buffers.status();
   buffers_ = std::move(*buffers);
+  RMQ_RETURN_IF_ERROR(inbox_.open());
   return ring_.ring_fd;
 }
 
 void Shard::run() {
   for (std::uint32_t i = 0; i < listen_fds_.size(); ++i) arm_accept(i);
   if (id_ == 0 && shared_.signal_fd >= 0) arm_signal_read();
+  arm_inbox_read();
   turn_time_ = now();
   handler_->on_start();
   while (!exit_) {
@@ -114,6 +116,8 @@ void Shard::run() {
   }
   // Every shard has closed its connections; deliver what is still in the mailboxes.
   drain_mailboxes();
+  inbox_.close();
+  drain_inbox();
   handler_->on_turn_end();
   publish_mailboxes();
   io_uring_submit(&ring_);

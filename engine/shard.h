@@ -22,6 +22,7 @@
 #include "engine/buffer_ring.h"
 #include "engine/connection.h"
 #include "engine/engine_shared.h"
+#include "engine/external_inbox.h"
 #include "engine/handler.h"
 #include "engine/iovec_arena.h"
 #include "engine/pool.h"
@@ -65,6 +66,9 @@ class Shard {
   // full: backpressure, the message was not queued and its contents still belong to the caller.
   // Delivery happens after this loop turn ends.
   Status post(ShardId to, const MailboxMessage& message);
+  // For threads that are not shards: post() to this shard from anywhere (see ExternalInbox). The
+  // reference stays valid as long as the engine.
+  ExternalInbox& inbox() { return inbox_; }
 
   void arm_timer(Timer& timer, Duration delay) { wheel_.arm(timer, now() + delay); }
   void arm_timer_at(Timer& timer, MonoTime deadline) { wheel_.arm(timer, deadline); }
@@ -118,12 +122,15 @@ class Shard {
   void on_send(const UserData& op, const Completion& c);
   void on_msg_ring_failed(ShardId to, OpTag tag, int res);
   void on_signal(const Completion& c);
+  void on_inbox(const Completion& c);
+  void drain_inbox();
 
   // Submissions.
   io_uring_sqe* get_sqe();
   void arm_accept(std::uint32_t listener);
   void arm_recv(std::uint32_t slot, Connection& conn);
   void arm_signal_read();
+  void arm_inbox_read();
   std::span<iovec> lend_iovecs(std::size_t wanted);
   void submit_send(std::uint32_t slot, Connection& conn);
   void send_msg_ring(ShardId to, OpTag tag);
@@ -173,6 +180,9 @@ class Shard {
   MonoTime accept_backoff_until_{};
   MonoTime turn_time_{};
   signalfd_siginfo siginfo_{};
+  ExternalInbox inbox_;
+  std::uint64_t inbox_counter_ = 0;  // the eventfd read's buffer
+  std::vector<MailboxMessage> inbox_batch_;
 
   std::vector<std::uint32_t> dirty_;     // slots with bytes to send and no send in flight
   std::vector<std::uint32_t> flushing_;  // scratch for flush_dirty_connections

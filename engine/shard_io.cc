@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cerrno>
 
 #include "base/log.h"
@@ -49,6 +50,7 @@ void Shard::dispatch(const Completion& c) {
       on_msg_ring_failed(ud.index, static_cast<OpTag>(ud.generation24), c.res);
       break;
     case OpTag::kSignal: on_signal(c); break;
+    case OpTag::kInbox: on_inbox(c); break;
     case OpTag::kMailboxWake:  // drain_mailboxes runs every turn
     case OpTag::kStopWake:     // advance_lifecycle reads the stop flag every turn
     case OpTag::kCancel:
@@ -325,12 +327,33 @@ void Shard::arm_signal_read() {
 }
 
 void Shard::on_signal(const Completion& c) {
-  if (c.res == static_cast<int>(sizeof(siginfo_))) {
+  if (c.res == static_cast<int>(sizeof(siginfo_)) && siginfo_.ssi_signo == SIGHUP &&
+      config_.on_reload) {
+    RMQ_LOG_INFO("received SIGHUP: reloading");
+    config_.on_reload();
+  } else if (c.res == static_cast<int>(sizeof(siginfo_))) {
     RMQ_LOG_INFO("received signal %u: shutting down", siginfo_.ssi_signo);
     request_stop();
     return;
   }
   if (c.res != -ECANCELED && !stopping_) arm_signal_read();
+}
+
+void Shard::arm_inbox_read() {
+  io_uring_sqe* sqe = get_sqe();
+  io_uring_prep_read(sqe, inbox_.fd(), &inbox_counter_, sizeof(inbox_counter_), 0);
+  io_uring_sqe_set_data64(sqe, encode_user_data(OpTag::kInbox, 0));
+}
+
+void Shard::on_inbox(const Completion& c) {
+  drain_inbox();
+  if (c.res != -ECANCELED && !exit_) arm_inbox_read();
+}
+
+void Shard::drain_inbox() {
+  inbox_.take_all(inbox_batch_);
+  for (const MailboxMessage& message : inbox_batch_) handler_->on_mailbox(message);
+  inbox_batch_.clear();
 }
 
 }  // namespace rmq::engine

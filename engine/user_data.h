@@ -22,6 +22,7 @@ enum class OpTag : std::uint8_t {
   kStopWake,     // MSG_RING asking the shard to look at the engine's stop state
   kSignal,       // read on the signalfd (shard 0 only)
   kCancel,       // an async cancel request
+  kInbox,        // read on the shard's ExternalInbox eventfd
   kCount,
   kLiburingTimeout = 0xff,  // LIBURING_UDATA_TIMEOUT has all bits set; ignored
 };
