@@ -26,8 +26,8 @@ constexpr unsigned char kAlpnProtocols[] = {4, 'm', 'q', 't', 't'};  // ALPN wir
 int select_alpn(SSL* /*ssl*/, const unsigned char** out, unsigned char* outlen,
                 const unsigned char* in, unsigned int inlen, void* /*arg*/) {
   unsigned char* selected = nullptr;
-  if (SSL_select_next_proto(&selected, outlen, kAlpnProtocols, sizeof(kAlpnProtocols), in,
-                            inlen) != OPENSSL_NPN_NEGOTIATED) {
+  if (SSL_select_next_proto(&selected, outlen, kAlpnProtocols, sizeof(kAlpnProtocols), in, inlen) !=
+      OPENSSL_NPN_NEGOTIATED) {
     return SSL_TLSEXT_ERR_ALERT_FATAL;
   }
   *out = selected;
@@ -57,11 +57,11 @@ bool set_protocol(SSL_CTX* ctx, const TlsConfig& config, std::string* error) {
   }
   if (!config.ciphersuites.empty() &&
       SSL_CTX_set_ciphersuites(ctx, config.ciphersuites.c_str()) != 1) {
-    return fail(error, "tls: ciphersuites '" + config.ciphersuites +
-                           "': " + take_error_reason("rejected"));
+    return fail(
+        error, "tls: ciphersuites '" + config.ciphersuites + "': " + take_error_reason("rejected"));
   }
-  SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION |
-                               SSL_OP_NO_COMPRESSION);
+  SSL_CTX_set_options(
+      ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   SSL_CTX_clear_mode(ctx, SSL_MODE_RELEASE_BUFFERS);  // a session's buffers are reused
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
   // Resumption by stateless tickets only: no server-side cache shared by the shards. The

@@ -35,8 +35,8 @@ std::string certificate_identity(X509* cert) {
     OPENSSL_free(utf8);
     if (!cn.empty()) return cn;
   }
-  auto* names = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   std::string san;
   for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
@@ -52,10 +52,8 @@ bool is_certificate_reason(int reason) {
   switch (reason) {
     case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
     case SSL_R_CERTIFICATE_VERIFY_FAILED:
-    case SSL_R_NO_CERTIFICATES_RETURNED:
-      return true;
-    default:
-      return false;
+    case SSL_R_NO_CERTIFICATES_RETURNED: return true;
+    default: return false;
   }
 }
 
@@ -191,9 +189,7 @@ TlsIo BioSession::on_error(int rc) {
       failure_ = TlsFailure::kClosed;
       error_ = "close_notify";
       return TlsIo::kClosed;
-    default:
-      record_failure(ssl_error);
-      return TlsIo::kFailed;
+    default: record_failure(ssl_error); return TlsIo::kFailed;
   }
 }
 

@@ -121,10 +121,11 @@ TEST_P(ClientCertTest, ResumptionKeepsIdentity) {
   SSL_SESSION_free(session);
 }
 
-INSTANTIATE_TEST_SUITE_P(Versions, ClientCertTest, ::testing::Values(TLS1_2_VERSION, TLS1_3_VERSION),
-                         [](const auto& info) {
-                           return info.param == TLS1_2_VERSION ? std::string("Tls12")
-                                                               : std::string("Tls13");
+INSTANTIATE_TEST_SUITE_P(Versions, ClientCertTest,
+                         ::testing::Values(TLS1_2_VERSION, TLS1_3_VERSION),
+                         [](const auto& param_info) {
+                           return param_info.param == TLS1_2_VERSION ? std::string("Tls12")
+                                                                     : std::string("Tls13");
                          });
 
 }  // namespace

@@ -63,8 +63,8 @@ TEST_F(ContextTest, BadPskLinesNamed) {
   TlsConfig config;
   const char* bad[] = {"nocolon", "id:abc", "id:zz", ":00ff", "id:"};
   for (const char* line : bad) {
-    config.psk_file = pki().write_text("# comment\n\nok:00ff\n" + std::string(line) + "\n",
-                                       "bad-psk.txt");
+    config.psk_file =
+        pki().write_text("# comment\n\nok:00ff\n" + std::string(line) + "\n", "bad-psk.txt");
     const std::string error = create_error(config);
     EXPECT_NE(error.find("psk_file '" + config.psk_file + "' line 4"), std::string::npos)
         << line << ": " << error;

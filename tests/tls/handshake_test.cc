@@ -167,7 +167,7 @@ TEST_F(HandshakeTest, OtherAlpnOnlyRefused) {
 TEST_F(HandshakeTest, PlainMqttConnectIsProtocolFailure) {
   auto context = make_context(server_config());
   auto server = context->new_session();
-  const unsigned char connect[] = {0x10, 0x10, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04,
+  const unsigned char connect[] = {0x10, 0x10, 0x00, 0x04, 'M',  'Q', 'T', 'T', 0x04,
                                    0x02, 0x00, 0x3c, 0x00, 0x04, 'd', 'e', 'v', '1'};
   server->feed(std::as_bytes(std::span(connect)));
   EXPECT_EQ(server->handshake(), TlsIo::kFailed);
@@ -223,7 +223,7 @@ SSL_SESSION* first_session(TlsContext& context, ClientOptions options, bool resu
   auto server = context.new_session();
   EXPECT_TRUE(pump_handshake(client, *server).ok()) << server->error();
   EXPECT_FALSE(server->peer().resumed);
-  client.read_available();  // TLS 1.3 tickets arrive after the handshake
+  client.read_available();     // TLS 1.3 tickets arrive after the handshake
   SSL_shutdown(client.ssl());  // freed without close_notify, OpenSSL marks the session unusable
   SSL_SESSION* session = SSL_get1_session(client.ssl());
   EXPECT_EQ(SSL_SESSION_is_resumable(session), resumable ? 1 : 0);

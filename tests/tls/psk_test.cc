@@ -19,10 +19,10 @@ class PskTest : public TlsTest, public ::testing::WithParamInterface<int> {
  protected:
   TlsConfig psk_config(bool with_cert) {
     TlsConfig config = with_cert ? server_config() : TlsConfig{};
-    config.psk_file = pki().write_text(
-        "# devices\n\n  device-a:" + std::string(kKeyHex) +
-            "\ndevice-b:0102030405060708090a0b0c0d0e0f10\r\nid:with:colon:abcd\n",
-        "psk.txt");
+    config.psk_file =
+        pki().write_text("# devices\n\n  device-a:" + std::string(kKeyHex) +
+                             "\ndevice-b:0102030405060708090a0b0c0d0e0f10\r\nid:with:colon:abcd\n",
+                         "psk.txt");
     config.psk_hint = "ringmq";
     return config;
   }
@@ -67,7 +67,8 @@ TEST_P(PskTest, RightKeyPskOnly) {
 }
 
 TEST_P(PskTest, RightKeyWithCertificateListener) {
-  auto server = connect(psk_config(true), psk_client("device-b", "0102030405060708090a0b0c0d0e0f10"));
+  auto server =
+      connect(psk_config(true), psk_client("device-b", "0102030405060708090a0b0c0d0e0f10"));
   ASSERT_TRUE(outcome_.ok()) << server->error();
   EXPECT_EQ(server->peer().psk_identity, "device-b");
 }
@@ -79,7 +80,8 @@ TEST_P(PskTest, IdentityWithColon) {
 }
 
 TEST_P(PskTest, WrongKeyRefused) {
-  auto server = connect(psk_config(false), psk_client("device-a", "ffeeddccbbaa99887766554433221100"));
+  auto server =
+      connect(psk_config(false), psk_client("device-a", "ffeeddccbbaa99887766554433221100"));
   EXPECT_EQ(outcome_.server, TlsIo::kFailed);
   EXPECT_EQ(server->failure(), TlsFailure::kPsk) << server->error();
   EXPECT_EQ(server->peer().psk_identity, "");
@@ -120,9 +122,9 @@ TEST_P(PskTest, ReloadReadsPskFileAgain) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, PskTest, ::testing::Values(TLS1_2_VERSION, TLS1_3_VERSION),
-                         [](const auto& info) {
-                           return info.param == TLS1_2_VERSION ? std::string("Tls12")
-                                                               : std::string("Tls13");
+                         [](const auto& param_info) {
+                           return param_info.param == TLS1_2_VERSION ? std::string("Tls12")
+                                                                     : std::string("Tls13");
                          });
 
 }  // namespace

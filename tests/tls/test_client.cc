@@ -105,8 +105,8 @@ int TestClient::handshake() {
 }
 
 void TestClient::feed(const std::byte* data, std::size_t size) {
-  if (size > 0) require(BIO_write(rbio_, data, static_cast<int>(size)) == static_cast<int>(size),
-                        "BIO_write");
+  if (size > 0)
+    require(BIO_write(rbio_, data, static_cast<int>(size)) == static_cast<int>(size), "BIO_write");
 }
 
 std::vector<std::byte> TestClient::take_ciphertext() {

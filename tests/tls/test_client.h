@@ -18,10 +18,10 @@ struct ClientOptions {
   std::string ca_file;    // verify the server against it; empty: no verification
   std::string cert_file;  // client certificate; empty: none
   std::string key_file;
-  std::vector<std::string> alpn;  // offered protocols; empty: no ALPN extension
-  std::string psk_identity;       // empty: no PSK
-  std::string psk_key;            // raw key bytes
-  std::string cipher_list;        // TLS 1.2; empty: OpenSSL's default (plus PSK when set)
+  std::vector<std::string> alpn;   // offered protocols; empty: no ALPN extension
+  std::string psk_identity;        // empty: no PSK
+  std::string psk_key;             // raw key bytes
+  std::string cipher_list;         // TLS 1.2; empty: OpenSSL's default (plus PSK when set)
   SSL_SESSION* session = nullptr;  // resume it (not owned)
 };
 

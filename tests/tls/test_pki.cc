@@ -47,8 +47,7 @@ std::unique_ptr<X509, X509Free> make_cert(EVP_PKEY* key, X509* issuer, EVP_PKEY*
                              reinterpret_cast<const unsigned char*>("ringmq test"), -1, -1, 0);
   if (!spec.cn.empty()) {
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>(spec.cn.c_str()), -1, -1,
-                               0);
+                               reinterpret_cast<const unsigned char*>(spec.cn.c_str()), -1, -1, 0);
   }
   X509* signer = issuer != nullptr ? issuer : x;
   check(X509_set_issuer_name(x, X509_get_subject_name(signer)) == 1, "X509_set_issuer_name");
@@ -138,8 +137,7 @@ std::string TestPki::write_crl(const Cert& ca, const std::vector<long>& revoked,
   check(X509_CRL_sign(crl, ca.key.get(), EVP_sha256()) > 0, "X509_CRL_sign");
   ASN1_TIME_free(now);
   ASN1_TIME_free(next);
-  std::string out =
-      write_pem(path(name), [&](FILE* f) { return PEM_write_X509_CRL(f, crl) == 1; });
+  std::string out = write_pem(path(name), [&](FILE* f) { return PEM_write_X509_CRL(f, crl) == 1; });
   X509_CRL_free(crl);
   return out;
 }

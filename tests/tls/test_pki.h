@@ -26,9 +26,9 @@ struct Cert {
 };
 
 struct CertSpec {
-  std::string cn;           // empty: no CN in the subject
-  std::string dns_san;      // empty: none
-  std::string email_san;    // empty: none
+  std::string cn;             // empty: no CN in the subject
+  std::string dns_san;        // empty: none
+  std::string email_san;      // empty: none
   long valid_from_s = -3600;  // notBefore, seconds from now
   long valid_to_s = 86400;    // notAfter, seconds from now
 };

@@ -46,17 +46,13 @@ void TlsTest::SetUpTestSuite() {
   ca_ = new Cert(pki_->make_ca("ringmq test CA"));
   TestPki& p = *pki_;
   files_.ca = p.write_cert(*ca_, "ca.pem");
-  write_pair(p, p.issue(*ca_, server_spec()), "server",
-             &files_.server_cert, &files_.server_key);
+  write_pair(p, p.issue(*ca_, server_spec()), "server", &files_.server_cert, &files_.server_key);
   write_pair(p, p.issue(*ca_, spec_cn("device-1")), "client", &files_.client_cert,
              &files_.client_key);
-  write_pair(p, p.issue(*ca_, dns_spec()), "dns", &files_.dns_cert,
-             &files_.dns_key);
-  write_pair(p, p.issue(*ca_, email_spec()), "email", &files_.email_cert,
-             &files_.email_key);
-  write_pair(p,
-             p.issue(*ca_, expired_spec()),
-             "expired", &files_.expired_cert, &files_.expired_key);
+  write_pair(p, p.issue(*ca_, dns_spec()), "dns", &files_.dns_cert, &files_.dns_key);
+  write_pair(p, p.issue(*ca_, email_spec()), "email", &files_.email_cert, &files_.email_key);
+  write_pair(p, p.issue(*ca_, expired_spec()), "expired", &files_.expired_cert,
+             &files_.expired_key);
   const Cert revoked = p.issue(*ca_, spec_cn("device-revoked"));
   write_pair(p, revoked, "revoked", &files_.revoked_cert, &files_.revoked_key);
   files_.crl = p.write_crl(*ca_, {revoked.serial}, "crl.pem");
