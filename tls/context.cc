@@ -101,6 +101,10 @@ bool load_identity(SSL_CTX* ctx, const TlsConfig& config, std::string* error) {
 
 // The CA that signs client certificates, and the CRL checked against them.
 bool load_client_ca(SSL_CTX* ctx, const TlsConfig& config, std::string* error) {
+  if (config.require_client_cert && !config.psk_file.empty()) {
+    // TLS 1.2 PSK suites never ask for a certificate, TLS 1.3 PSK handshakes would always fail.
+    return fail(error, "tls: require_client_cert cannot be combined with psk_file");
+  }
   if (config.ca_file.empty()) {
     if (config.require_client_cert) return fail(error, "tls: require_client_cert needs ca_file");
     if (!config.crl_file.empty()) return fail(error, "tls: crl_file needs ca_file");

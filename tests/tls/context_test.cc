@@ -87,6 +87,11 @@ TEST_F(ContextTest, InconsistentConfigRefused) {
   config.require_client_cert = true;
   EXPECT_NE(create_error(config), "");
   config = server_config();
+  config.ca_file = files().ca;
+  config.require_client_cert = true;
+  config.psk_file = pki().write_text("a:00ff\n", "psk-and-certs.txt");
+  EXPECT_NE(create_error(config).find("require_client_cert"), std::string::npos);
+  config = server_config();
   config.cipher_list = "NO-SUCH-CIPHER";
   EXPECT_NE(create_error(config).find("cipher_list"), std::string::npos);
   config = server_config();

@@ -121,6 +121,45 @@ TEST_P(PskTest, ReloadReadsPskFileAgain) {
   EXPECT_EQ(server->failure(), TlsFailure::kPsk);
 }
 
+// TLS 1.2: a ticket resumes the PSK session and keeps its identity. TLS 1.3: no ticket is issued
+// after an external PSK handshake (it would not carry the identity); the client uses its key.
+TEST_P(PskTest, ResumptionKeepsIdentityOrIsNotOffered) {
+  auto context = make_context(psk_config(false));
+  const ClientOptions options = psk_client("device-a", kKeyHex);
+  SSL_SESSION* session = nullptr;
+  {
+    TestClient client(options);
+    auto server = context->new_session();
+    ASSERT_TRUE(pump_handshake(client, *server).ok()) << server->error();
+    client.read_available();
+    SSL_shutdown(client.ssl());
+    session = SSL_get1_session(client.ssl());
+  }
+  if (GetParam() == TLS1_3_VERSION) {
+    EXPECT_EQ(SSL_SESSION_is_resumable(session), 0);
+    SSL_SESSION_free(session);
+    return;
+  }
+  ClientOptions again = options;
+  again.session = session;
+  TestClient client(again);
+  auto server = context->new_session();
+  ASSERT_TRUE(pump_handshake(client, *server).ok()) << server->error();
+  EXPECT_TRUE(server->peer().resumed);
+  EXPECT_EQ(server->peer().psk_identity, "device-a");
+  SSL_SESSION_free(session);
+}
+
+// A listener verifying optional client certificates serves PSK clients too.
+TEST_P(PskTest, PskClientOnListenerVerifyingOptionalCertificates) {
+  TlsConfig config = psk_config(true);
+  config.ca_file = files().ca;
+  auto server = connect(config, psk_client("device-a", kKeyHex));
+  ASSERT_TRUE(outcome_.ok()) << server->error();
+  EXPECT_EQ(server->peer().psk_identity, "device-a");
+  EXPECT_EQ(server->peer().cert_identity, "");
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, PskTest, ::testing::Values(TLS1_2_VERSION, TLS1_3_VERSION),
                          [](const auto& param_info) {
                            return param_info.param == TLS1_2_VERSION ? std::string("Tls12")
