@@ -120,6 +120,7 @@ void BioSession::feed(std::span<const std::byte> ciphertext) {
 TlsIo BioSession::handshake() {
   if (terminal_ != TlsIo::kOk) return terminal_;
   if (done_) return TlsIo::kOk;
+  ERR_clear_error();  // our calls leave the queue empty; this also drops anything left by others
   const int rc = SSL_do_handshake(ssl_);
   if (rc != 1) return on_error(rc);
   done_ = true;

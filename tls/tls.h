@@ -30,20 +30,20 @@ struct TlsConfig {
   bool require_client_cert = false;  // refuse clients without a valid certificate (needs
                                      // ca_file; not with psk_file)
   TlsVersion min_version = TlsVersion::kTls12;
-  std::string cipher_list;    // TLS 1.2 ciphers (OpenSSL syntax); empty: a sane default
-  std::string ciphersuites;   // TLS 1.3 suites; empty: OpenSSL's default
-  std::string psk_file;       // lines "identity:hexkey"; empty: no PSK
-  std::string psk_hint;       // TLS 1.2 PSK identity hint; may be empty
+  std::string cipher_list;   // TLS 1.2 ciphers (OpenSSL syntax); empty: a sane default
+  std::string ciphersuites;  // TLS 1.3 suites; empty: OpenSSL's default
+  std::string psk_file;      // lines "identity:hexkey"; empty: no PSK
+  std::string psk_hint;      // TLS 1.2 PSK identity hint; may be empty
   bool session_tickets = true;
 };
 
 // Why a handshake or a record failed, for counters and log lines.
 enum class TlsFailure : std::uint8_t {
   kNone,
-  kProtocol,      // not TLS, bad record, unsupported version, no shared cipher, bad ALPN
-  kCertificate,   // client certificate missing, expired, revoked or not signed by the CA
-  kPsk,           // unknown PSK identity or wrong key
-  kClosed,        // the peer sent close_notify
+  kProtocol,     // not TLS, bad record, unsupported version, no shared cipher, bad ALPN
+  kCertificate,  // client certificate missing, expired, revoked or not signed by the CA
+  kPsk,          // unknown PSK identity or wrong key
+  kClosed,       // the peer sent close_notify
 };
 
 // The peer as the handshake established it.

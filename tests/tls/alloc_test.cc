@@ -37,7 +37,7 @@ void* counting_realloc(void* p, std::size_t size, const char* /*file*/, int /*li
 
 void counting_free(void* p, const char* /*file*/, int /*line*/) { std::free(p); }
 
-const bool g_crypto_hooked =
+const bool kCryptoHooked =
     CRYPTO_set_mem_functions(counting_malloc, counting_realloc, counting_free) == 1;
 
 struct Allocations {
@@ -58,7 +58,7 @@ void counted(Allocations& total, Step step) {
 class AllocTest : public TlsTest, public ::testing::WithParamInterface<int> {};
 
 TEST_P(AllocTest, WarmSessionRecordAllocations) {
-  ASSERT_TRUE(g_crypto_hooked) << "OpenSSL allocated before the hook was installed";
+  ASSERT_TRUE(kCryptoHooked) << "OpenSSL allocated before the hook was installed";
   auto context = make_context(server_config());
   ClientOptions options = client_options();
   options.min_version = options.max_version = GetParam();

@@ -218,7 +218,7 @@ TEST_F(HandshakeTest, ServerShutdownSendsCloseNotify) {
 }
 
 // Handshakes once, returns the client's session (with its ticket) for resumption.
-SSL_SESSION* first_session(TlsContext& context, ClientOptions options, bool resumable) {
+SSL_SESSION* first_session(TlsContext& context, const ClientOptions& options, bool resumable) {
   TestClient client(options);
   auto server = context.new_session();
   EXPECT_TRUE(pump_handshake(client, *server).ok()) << server->error();

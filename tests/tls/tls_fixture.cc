@@ -2,11 +2,12 @@
 
 namespace rmq::tls::testing {
 
-TestPki* TlsTest::pki_ = nullptr;
-Cert* TlsTest::ca_ = nullptr;
-PkiFiles TlsTest::files_;
-
 namespace {
+
+// Made by SetUpTestSuite, used by the tests of the suite on the main thread.
+TestPki* g_pki = nullptr;
+Cert* g_ca = nullptr;
+PkiFiles g_files;
 
 void write_pair(TestPki& pki, const Cert& cert, const std::string& name, std::string* cert_file,
                 std::string* key_file) {
@@ -41,43 +42,46 @@ CertSpec expired_spec() {
 
 }  // namespace
 
+TestPki& TlsTest::pki() { return *g_pki; }
+const PkiFiles& TlsTest::files() { return g_files; }
+
 void TlsTest::SetUpTestSuite() {
-  pki_ = new TestPki();
-  ca_ = new Cert(pki_->make_ca("ringmq test CA"));
-  TestPki& p = *pki_;
-  files_.ca = p.write_cert(*ca_, "ca.pem");
-  write_pair(p, p.issue(*ca_, server_spec()), "server", &files_.server_cert, &files_.server_key);
-  write_pair(p, p.issue(*ca_, spec_cn("device-1")), "client", &files_.client_cert,
-             &files_.client_key);
-  write_pair(p, p.issue(*ca_, dns_spec()), "dns", &files_.dns_cert, &files_.dns_key);
-  write_pair(p, p.issue(*ca_, email_spec()), "email", &files_.email_cert, &files_.email_key);
-  write_pair(p, p.issue(*ca_, expired_spec()), "expired", &files_.expired_cert,
-             &files_.expired_key);
-  const Cert revoked = p.issue(*ca_, spec_cn("device-revoked"));
-  write_pair(p, revoked, "revoked", &files_.revoked_cert, &files_.revoked_key);
-  files_.crl = p.write_crl(*ca_, {revoked.serial}, "crl.pem");
+  g_pki = new TestPki();
+  g_ca = new Cert(g_pki->make_ca("ringmq test CA"));
+  TestPki& p = *g_pki;
+  g_files.ca = p.write_cert(*g_ca, "ca.pem");
+  write_pair(p, p.issue(*g_ca, server_spec()), "server", &g_files.server_cert, &g_files.server_key);
+  write_pair(p, p.issue(*g_ca, spec_cn("device-1")), "client", &g_files.client_cert,
+             &g_files.client_key);
+  write_pair(p, p.issue(*g_ca, dns_spec()), "dns", &g_files.dns_cert, &g_files.dns_key);
+  write_pair(p, p.issue(*g_ca, email_spec()), "email", &g_files.email_cert, &g_files.email_key);
+  write_pair(p, p.issue(*g_ca, expired_spec()), "expired", &g_files.expired_cert,
+             &g_files.expired_key);
+  const Cert revoked = p.issue(*g_ca, spec_cn("device-revoked"));
+  write_pair(p, revoked, "revoked", &g_files.revoked_cert, &g_files.revoked_key);
+  g_files.crl = p.write_crl(*g_ca, {revoked.serial}, "crl.pem");
   const Cert other_ca = p.make_ca("another CA");
-  write_pair(p, p.issue(other_ca, spec_cn("device-1")), "foreign", &files_.foreign_cert,
-             &files_.foreign_key);
+  write_pair(p, p.issue(other_ca, spec_cn("device-1")), "foreign", &g_files.foreign_cert,
+             &g_files.foreign_key);
 }
 
 void TlsTest::TearDownTestSuite() {
-  delete ca_;
-  ca_ = nullptr;
-  delete pki_;
-  pki_ = nullptr;
+  delete g_ca;
+  g_ca = nullptr;
+  delete g_pki;
+  g_pki = nullptr;
 }
 
 void TlsTest::write_server_cert(const std::string& cn, const std::string& name) {
-  const Cert cert = pki_->issue(*ca_, spec_cn(cn));
-  pki_->write_cert(cert, name + ".pem");
-  pki_->write_key(cert, name + ".key");
+  const Cert cert = g_pki->issue(*g_ca, spec_cn(cn));
+  g_pki->write_cert(cert, name + ".pem");
+  g_pki->write_key(cert, name + ".key");
 }
 
 TlsConfig TlsTest::server_config() {
   TlsConfig config;
-  config.cert_file = files_.server_cert;
-  config.key_file = files_.server_key;
+  config.cert_file = g_files.server_cert;
+  config.key_file = g_files.server_key;
   return config;
 }
 
@@ -89,7 +93,7 @@ std::shared_ptr<TlsContext> TlsTest::make_context(const TlsConfig& config) {
 
 ClientOptions TlsTest::client_options() {
   ClientOptions options;
-  options.ca_file = files_.ca;
+  options.ca_file = g_files.ca;
   return options;
 }
 

@@ -32,19 +32,14 @@ class TlsTest : public ::testing::Test {
   static void TearDownTestSuite();
   void TearDown() override { EXPECT_EQ(ERR_peek_error(), 0UL) << "OpenSSL error queue not empty"; }
 
-  static TestPki& pki() { return *pki_; }
-  static const PkiFiles& files() { return files_; }
+  static TestPki& pki();
+  static const PkiFiles& files();
   // Another server certificate (CN `cn`) from the same CA, written to `name`.pem / .key.
   static void write_server_cert(const std::string& cn, const std::string& name);
 
   static TlsConfig server_config();  // certificate and key, nothing else
   static std::shared_ptr<TlsContext> make_context(const TlsConfig& config);
   static ClientOptions client_options();  // verifies the server against the CA
-
- private:
-  static TestPki* pki_;
-  static Cert* ca_;
-  static PkiFiles files_;
 };
 
 }  // namespace rmq::tls::testing
