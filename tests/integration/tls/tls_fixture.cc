@@ -48,8 +48,9 @@ TlsBroker::TlsBroker(std::vector<std::string> tls_args, std::vector<std::string>
 
 int tls_publish(std::uint16_t port, const std::vector<std::string>& tls, const std::string& topic,
                 const std::string& message, std::string* output) {
-  std::vector<std::string> argv = {"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(port),
-                                   "-t",           topic, "-m",       message, "-q", "1"};
+  std::vector<std::string> argv = {
+      "mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(port), "-t", topic, "-m",
+      message,         "-q", "1"};
   argv.insert(argv.end(), tls.begin(), tls.end());
   Command pub(argv);
   const int code = pub.wait(15s);
@@ -59,9 +60,22 @@ int tls_publish(std::uint16_t port, const std::vector<std::string>& tls, const s
 
 std::unique_ptr<Command> tls_subscribe(std::uint16_t port, const std::vector<std::string>& tls,
                                        const std::string& topic, int count) {
-  std::vector<std::string> argv = {"stdbuf", "-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p",
-                                   std::to_string(port), "-t", topic, "-q", "1", "-C",
-                                   std::to_string(count), "-W", "20", "-d"};
+  std::vector<std::string> argv = {"stdbuf",
+                                   "-oL",
+                                   "mosquitto_sub",
+                                   "-h",
+                                   "127.0.0.1",
+                                   "-p",
+                                   std::to_string(port),
+                                   "-t",
+                                   topic,
+                                   "-q",
+                                   "1",
+                                   "-C",
+                                   std::to_string(count),
+                                   "-W",
+                                   "20",
+                                   "-d"};
   argv.insert(argv.end(), tls.begin(), tls.end());
   auto sub = std::make_unique<Command>(argv);
   if (!sub->wait_for_output("received SUBACK", 10s)) {
