@@ -11,7 +11,7 @@
 
 int main(int argc, char** argv) {
   rmq::engine::EngineConfig config;
-  rmq::engine::ListenAddress address{"0.0.0.0", 7000};
+  rmq::engine::ListenAddress address{"0.0.0.0", 7000, nullptr};
   for (int i = 1; i + 1 < argc; i += 2) {
     const char* flag = argv[i];
     const char* value = argv[i + 1];
