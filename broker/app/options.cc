@@ -11,6 +11,8 @@
 #include <fstream>
 #include <set>
 
+#include "broker/acl_file.h"
+
 namespace rmq::app {
 namespace {
 
@@ -190,6 +192,10 @@ void add_flags(CLI::App& app, Raw& raw, Options& o) {
                  "SUBACK 0x80; "
                  "repeatable")
       ->type_name("FILTER");
+  app.add_option("--acl-file", b.acl_file,
+                 "Per-topic authorisation rules in Mosquitto's acl_file format (user, topic, "
+                 "pattern lines); without it every client may publish and subscribe to anything")
+      ->type_name("FILE");
 }
 
 // Checks what CLI11 could not and fills `o`; false with a one-line error naming the key.
@@ -221,6 +227,13 @@ bool finish(const Raw& raw, Options& o, std::string* error) {
   o.broker.topic_alias_maximum = static_cast<std::uint16_t>(raw.topic_alias_maximum);
   o.broker.connect_timeout = std::chrono::seconds(raw.connect_timeout_s);
   o.engine.linger_timeout = std::chrono::milliseconds(raw.linger_ms);
+  if (!o.broker.acl_file.empty()) {
+    const broker::AclParse acl = broker::load_acl_file(o.broker.acl_file);
+    if (acl.rules == nullptr) {
+      *error = "--acl-file: " + acl.error;
+      return false;
+    }
+  }
   return true;
 }
 
