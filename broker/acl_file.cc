@@ -36,11 +36,8 @@ int access_word(std::string_view word) {
 }
 
 void add_rule(AclRuleSet& set, std::string filter, int access) {
-  AclRule rule;
-  rule.literal = filter.find_first_of("+#") == std::string::npos;
-  rule.filter = std::move(filter);
-  rule.access = static_cast<std::uint8_t>(access);
-  (access == 0 ? set.deny : set.grant).push_back(std::move(rule));
+  (access == 0 ? set.deny : set.grant)
+      .push_back(make_acl_rule(std::move(filter), static_cast<std::uint8_t>(access)));
 }
 
 // `filter` with %c and %u replaced by `client_id` and `username`.
@@ -129,6 +126,18 @@ bool each_level_pair(std::string_view rule, std::string_view filter, Fn&& fn) {
 
 }  // namespace
 
+AclRule make_acl_rule(std::string filter, std::uint8_t access) {
+  AclRule rule;
+  const std::size_t wildcard = filter.find_first_of("+#");
+  rule.literal = wildcard == std::string::npos;
+  rule.prefix = static_cast<std::uint32_t>(rule.literal ? filter.size() : wildcard);
+  // "a/#" matches "a" too: the '/' before a final '#' is not required.
+  if (!rule.literal && filter[wildcard] == '#' && wildcard > 0) --rule.prefix;
+  rule.filter = std::move(filter);
+  rule.access = access;
+  return rule;
+}
+
 const AclRuleSet* AclRules::for_user(std::string_view username) const {
   if (username.empty()) return &anonymous;
   const auto it = users.find(username);
@@ -162,6 +171,10 @@ AclParse load_acl_file(const std::string& path) {
 
 bool acl_rule_matches(const AclRule& rule, std::string_view topic) {
   if (rule.literal) return rule.filter == topic;
+  if (topic.size() < rule.prefix ||
+      std::memcmp(topic.data(), rule.filter.data(), rule.prefix) != 0) {
+    return false;
+  }
   return router::filter_matches(rule.filter, topic);
 }
 
@@ -236,15 +249,20 @@ std::uint8_t SessionAcl::topic_access(std::string_view topic) {
     return topic_access_uncached(topic);
   }
   const auto hash = static_cast<std::uint32_t>(std::hash<std::string_view>()(topic));
-  CacheEntry& entry = cache_[hash % kCacheEntries];
-  if (entry.size == topic.size() && entry.hash == hash &&
-      std::memcmp(entry.topic, topic.data(), topic.size()) == 0) {
-    ++hits_;
-    return entry.access;
+  for (std::size_t i = 0; i < kCacheEntries; ++i) {
+    if (hashes_[i] != hash) continue;
+    const CacheEntry& entry = cache_[i];
+    if (entry.size == topic.size() && std::memcmp(entry.topic, topic.data(), topic.size()) == 0) {
+      ++hits_;
+      return entry.access;
+    }
   }
   ++misses_;
   const std::uint8_t access = topic_access_uncached(topic);
-  entry.hash = hash;
+  const std::uint32_t victim = next_victim_;
+  next_victim_ = (victim + 1) % kCacheEntries;
+  hashes_[victim] = hash;
+  CacheEntry& entry = cache_[victim];
   entry.size = static_cast<std::uint8_t>(topic.size());
   entry.access = access;
   std::memcpy(entry.topic, topic.data(), topic.size());

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "broker/app/options.h"
+#include "router/topic.h"
 
 namespace rmq::broker {
 namespace {
@@ -102,10 +103,9 @@ TEST(AclParse, MalformedLinesNameTheFileAndLine) {
 
 TEST(AclMatch, TopicsWithWildcards) {
   const auto m = [](std::string_view filter, std::string_view topic) {
-    AclRule rule;
-    rule.filter = filter;
-    rule.literal = filter.find_first_of("+#") == std::string_view::npos;
-    return acl_rule_matches(rule, topic);
+    const bool fast = acl_rule_matches(make_acl_rule(std::string(filter), kAclRead), topic);
+    EXPECT_EQ(fast, router::filter_matches(filter, topic)) << filter << " " << topic;
+    return fast;
   };
   EXPECT_TRUE(m("a/b", "a/b"));
   EXPECT_FALSE(m("a/b", "a/bc"));
@@ -117,6 +117,12 @@ TEST(AclMatch, TopicsWithWildcards) {
   EXPECT_FALSE(m("#", "$SYS/broker/uptime"));
   EXPECT_FALSE(m("+/broker/uptime", "$SYS/broker/uptime"));
   EXPECT_TRUE(m("$SYS/#", "$SYS/broker/uptime"));
+  EXPECT_TRUE(m("a/b/#", "a/b"));
+  EXPECT_FALSE(m("a/b/#", "a/bc"));
+  EXPECT_TRUE(m("a/+", "a/"));
+  EXPECT_TRUE(m("+/b", "/b"));
+  EXPECT_FALSE(m("ab/+/c", "a/x/c"));
+  EXPECT_FALSE(m("a/b/+", "a/b"));
 }
 
 TEST(AclMatch, SubscriptionFiltersAreCoveredOnlyByWiderRules) {
@@ -224,6 +230,14 @@ TEST(AclCache, HitsReturnTheSameDecisionAndLongTopicsBypass) {
       EXPECT_EQ(s.topic_access(topic), i % 5 == 0 ? 0 : kAclRead) << topic;
     }
   }
+  // Up to kCacheEntries hot topics stay cached together.
+  const std::uint64_t misses = s.cache_misses();
+  for (int round = 0; round < 3; ++round) {
+    for (std::size_t i = 0; i < SessionAcl::kCacheEntries; ++i) {
+      (void)s.topic_access("a/hot/" + std::to_string(i));
+    }
+  }
+  EXPECT_EQ(s.cache_misses() - misses, SessionAcl::kCacheEntries);
   const std::string long_topic = "a/" + std::string(SessionAcl::kCachedTopicMax, 'x');
   const std::uint64_t hits = s.cache_hits();
   EXPECT_EQ(s.topic_access(long_topic), kAclRead);
