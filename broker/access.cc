@@ -19,7 +19,7 @@ SessionAcl& session_acl(const AclAccess& acl, Session& s) {
   std::unique_ptr<SessionAcl>& compiled = s.rare->acl;
   // An offline session keeps the identity of its last connection (for its will).
   const bool stale = compiled == nullptr || compiled->generation() != acl.generation() ||
-                     (s.conn != nullptr && !(s.conn->username == compiled->username()));
+                     (s.conn != nullptr && s.conn->username != compiled->username());
   if (stale) {
     SharedString username = s.conn != nullptr     ? s.conn->username
                             : compiled != nullptr ? compiled->username()

@@ -115,8 +115,8 @@ class Client:
 
     def drop(self):
         """Closes the socket without DISCONNECT: the will goes out."""
-        self.c.socket().close()
         self.c.loop_stop()
+        self.c.socket().close()
 
 
 def mosquitto_pub(topic, qos, v5, username=None, client_id="acl-pub"):
