@@ -37,6 +37,7 @@ std::string rules_text(int rules) {
 std::vector<std::string> topics(int rules, int count) {
   const std::string site = "site" + std::to_string((rules - 4) / 2 - 1);
   std::vector<std::string> out;
+  out.reserve(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) {
     out.push_back("fleet/" + site + "/dev" + std::to_string(i) + "/telemetry");
   }
