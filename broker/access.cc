@@ -1,5 +1,6 @@
 #include "broker/access.h"
 
+#include "broker/session.h"
 #include "router/topic.h"
 
 namespace rmq::broker {
@@ -11,6 +12,21 @@ bool DenyListAccess::can_subscribe(const ClientInfo&, std::string_view filter) c
     if (concrete && router::filter_matches(denied, filter)) return false;
   }
   return true;
+}
+
+SessionAcl& session_acl(const AclAccess& acl, Session& s) {
+  if (s.rare == nullptr) s.rare = std::make_unique<SessionRare>(&s);
+  std::unique_ptr<SessionAcl>& compiled = s.rare->acl;
+  // An offline session keeps the identity of its last connection (for its will).
+  const bool stale = compiled == nullptr || compiled->generation() != acl.generation() ||
+                     (s.conn != nullptr && s.conn->username != compiled->username());
+  if (stale) {
+    SharedString username = s.conn != nullptr     ? s.conn->username
+                            : compiled != nullptr ? compiled->username()
+                                                  : SharedString();
+    compiled = acl.compile(s.client_id.view(), std::move(username));
+  }
+  return *compiled;
 }
 
 }  // namespace rmq::broker

@@ -8,10 +8,13 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/acl_file.h"
 #include "codec/properties.h"
 #include "codec/types.h"
 
 namespace rmq::broker {
+
+struct Session;
 
 struct ClientInfo {
   std::string_view client_id;
@@ -45,6 +48,12 @@ class DenyListAccess final : public AccessControl {
  private:
   std::vector<std::string> deny_subscribe_;
 };
+
+// The ACL of --acl-file as one session sees it: built for the identity of the session's current
+// connection (its client identifier and username) and rebuilt when that changes or the rules are
+// reloaded. Called on the session's shard thread; cheap when nothing changed (one atomic load,
+// one pointer comparison).
+SessionAcl& session_acl(const AclAccess& acl, Session& s);
 
 struct Credentials {
   std::string_view client_id;

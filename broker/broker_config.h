@@ -47,6 +47,8 @@ struct BrokerConfig {
   Duration connect_timeout = 10s;
   // Topic filters clients may not subscribe to (exact, or matched by a wildcard entry).
   std::vector<std::string> deny_subscribe;
+  // Mosquitto-format ACL file (acl_file.h); empty: no per-topic authorisation.
+  std::string acl_file;
 };
 
 }  // namespace rmq::broker

@@ -1,5 +1,7 @@
 #include "broker/broker_shared.h"
 
+#include "base/log.h"
+
 namespace rmq::broker {
 namespace {
 
@@ -25,6 +27,21 @@ BrokerShared::BrokerShared(const BrokerConfig& config, std::uint32_t shards, con
       auth_(std::make_unique<AllowAnonymous>()) {
   stats_.reserve(shards);
   for (std::uint32_t i = 0; i < shards; ++i) stats_.push_back(std::make_unique<BrokerStats>());
+  if (!config.acl_file.empty()) {
+    std::string error;
+    acl_ = AclAccess::load(config.acl_file, &error);
+    if (acl_ == nullptr) {
+      // The flag parser checked the file; it changed since. Fail closed: nothing is allowed.
+      RMQ_LOG_ERROR("%s; every publish and subscribe is refused until it is reloaded",
+                    error.c_str());
+      acl_ = std::make_unique<AclAccess>(config.acl_file, std::make_shared<AclRules>());
+    }
+  }
+}
+
+Status BrokerShared::reload_acl(std::string* error) {
+  if (acl_ == nullptr) return OkStatus();
+  return acl_->reload(error);
 }
 
 StatsTotals BrokerShared::totals() const {
@@ -40,6 +57,8 @@ StatsTotals BrokerShared::totals() const {
     t.dropped += s->dropped_qos0_slow.value() + s->dropped_queue_full.value() +
                  s->dropped_too_large.value() + s->dropped_expired.value() +
                  s->dropped_mailbox.value() + s->dropped_shared_busy.value();
+    t.acl_denied += s->acl_denied_publish.value() + s->acl_denied_subscribe.value() +
+                    s->acl_denied_delivery.value() + s->acl_denied_will.value();
   }
   return t;
 }

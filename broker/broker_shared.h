@@ -1,12 +1,13 @@
 // BrokerShared: what every shard's Broker shares: the configuration, the topic index, the retained
 // store, the client registry, the auth hooks and each shard's counters. Created before the engine
-// starts and destroyed after it stops. The index, the store and the registry state their own
-// concurrency protocols; everything else here is immutable after construction, except the
+// starts and destroyed after it stops. The index, the store, the registry and the ACL state their
+// own concurrency protocols; everything else here is immutable after construction, except the
 // counters (single writer each).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,6 +31,7 @@ struct StatsTotals {
   std::uint64_t bytes_received = 0;
   std::uint64_t bytes_sent = 0;
   std::uint64_t dropped = 0;
+  std::uint64_t acl_denied = 0;  // publishes, subscriptions, deliveries and wills refused
 };
 
 class BrokerShared {
@@ -57,6 +59,14 @@ class BrokerShared {
   const AccessControl& access() const { return *access_; }
   const Authenticator& authenticator() const { return *auth_; }
   void set_access(std::unique_ptr<AccessControl> access) { access_ = std::move(access); }
+  // The --acl-file rules; null when there are none (everything is allowed). Reload them with
+  // reload_acl() (from any thread, e.g. on SIGHUP); sessions pick up the new rules on their next
+  // check.
+  const AclAccess* acl() const { return acl_.get(); }
+  void set_acl(std::unique_ptr<AclAccess> acl) { acl_ = std::move(acl); }
+  // Re-reads the ACL file; OK and nothing done without one. On error the rules in force stay and
+  // `error` (if given) holds a one-line reason naming the file and line.
+  Status reload_acl(std::string* error = nullptr);
   void set_authenticator(std::unique_ptr<Authenticator> auth) { auth_ = std::move(auth); }
 
   BrokerStats& stats(std::uint32_t shard) { return *stats_[shard]; }
@@ -76,6 +86,7 @@ class BrokerShared {
   ClientRegistry registry_;
   SessionPresence presence_;
   std::unique_ptr<AccessControl> access_;
+  std::unique_ptr<AclAccess> acl_;
   std::unique_ptr<Authenticator> auth_;
   std::vector<std::unique_ptr<BrokerStats>> stats_;
 };

@@ -25,10 +25,16 @@ void Broker::deliver_batch(const Message& message, const DeliveryBatch& batch) {
   // QoS 0 copies with nothing per connection in them: one encoding per [5.0?][RETAIN]; the 3.1.1
   // one without RETAIN is already in the message's block.
   SharedBytes plain[2][2];
+  const AclAccess* acl = shared_.acl();
   for (const router::Delivery& d : batch.deliveries) {
     Session* s = find_session(d.session);
     if (s == nullptr) {
       forward_moved(message, d, batch.ids_of(d));  // else it ended while the message was on its way
+      continue;
+    }
+    // Read access per delivery: a wildcard or shared subscription may cover denied topics.
+    if (acl != nullptr && !session_acl(*acl, *s).may_read(message.topic())) {
+      stats_.acl_denied_delivery.add();
       continue;
     }
     const QoS qos = std::min(message.qos(), d.max_qos);
@@ -158,9 +164,11 @@ void Broker::pump_queue(Session& s) {
   update_presence(s);
 }
 
-// After CONNACK on a resumed session: PUBLISH (DUP set) and PUBREL for every unacknowledged flow,
-// in their original order [MQTT-4.4.0-1], then what was queued.
+// After every CONNACK (new or resumed session): PUBLISH (DUP set) and PUBREL for every
+// unacknowledged flow, in their original order [MQTT-4.4.0-1], then what was queued.
 void Broker::resume(Session& s) {
+  // Every connection passes here once, after CONNACK: the session's ACL takes its identity now.
+  if (shared_.acl() != nullptr) (void)session_acl(*shared_.acl(), s);
   if (!can_receive(s)) return;
   ClientConn& c = *s.conn;
   for (const std::uint16_t id : s.inflight.ids_in_send_order()) {

@@ -40,8 +40,13 @@ void Broker::handle_publish(ClientConn& c, const codec::PublishView& p) {
   }
   ReasonCode reason = ReasonCode::kSuccess;
   // $SYS belongs to the server: clients may read it, not write it (as Mosquitto).
-  if (!BrokerShared::is_sys_topic(topic) &&
-      shared_.access().can_publish(ClientInfo{c.client_id, c.username}, topic)) {
+  bool allowed = !BrokerShared::is_sys_topic(topic) &&
+                 shared_.access().can_publish(ClientInfo{c.client_id, c.username}, topic);
+  if (allowed && shared_.acl() != nullptr && !session_acl(*shared_.acl(), s).may_write(topic)) {
+    stats_.acl_denied_publish.add();
+    allowed = false;
+  }
+  if (allowed) {
     MessageFields fields;
     fields.topic = topic;
     fields.payload = p.payload;
@@ -56,10 +61,11 @@ void Broker::handle_publish(ClientConn& c, const codec::PublishView& p) {
   } else {
     reason = ReasonCode::kNotAuthorized;
   }
+  // 3.1.1 has no reason codes: a refused message is acknowledged as accepted, then dropped.
   if (p.qos == QoS::kAtLeastOnce) {
     send_ack(c, codec::PacketType::kPuback, p.packet_id, reason);
   } else if (p.qos == QoS::kExactlyOnce) {
-    if (static_cast<std::uint8_t>(reason) < 0x80) s.inbound_qos2.add(p.packet_id);
+    if (!v5 || static_cast<std::uint8_t>(reason) < 0x80) s.inbound_qos2.add(p.packet_id);
     send_ack(c, codec::PacketType::kPubrec, p.packet_id, reason);
   }
 }

@@ -1,5 +1,6 @@
-// SUBSCRIBE (MQTT 5.0 3.8): ACL, the topic index, SUBACK with one code per filter, then the
-// retained messages the Retain Handling option asks for (never for shared subscriptions).
+// SUBSCRIBE (MQTT 5.0 3.8): access hooks and --acl-file, the topic index, SUBACK with one code per
+// filter, then the retained messages the Retain Handling option asks for (never for shared
+// subscriptions).
 #include <string>
 #include <vector>
 
@@ -21,9 +22,16 @@ void Broker::handle_subscribe(ClientConn& c, const codec::SubscribeView& p) {
   std::vector<std::uint8_t> codes;
   codes.reserve(p.subscriptions.size());
   std::vector<std::pair<std::string, SubscriptionRecord>> retained;
+  SessionAcl* acl = shared_.acl() != nullptr ? &session_acl(*shared_.acl(), s) : nullptr;
   for (const codec::Subscription sub : p.subscriptions) {
     if (!shared_.access().can_subscribe(ClientInfo{c.client_id, c.username}, sub.filter)) {
       codes.push_back(v5 ? static_cast<std::uint8_t>(shared_.access().subscribe_refusal())
+                         : codec::kSubackFailureV311);
+      continue;
+    }
+    if (acl != nullptr && !acl->may_subscribe(sub.filter)) {
+      stats_.acl_denied_subscribe.add();
+      codes.push_back(v5 ? static_cast<std::uint8_t>(ReasonCode::kNotAuthorized)
                          : codec::kSubackFailureV311);
       continue;
     }

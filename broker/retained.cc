@@ -1,4 +1,5 @@
-// Retained messages (MQTT 5.0 3.3.1.3) and wills (3.1.2.5): both enter the normal publish path.
+// Retained messages (MQTT 5.0 3.3.1.3) and wills (3.1.2.5): both enter the normal publish path,
+// under --acl-file read access (retained) and write access (wills).
 #include <vector>
 
 #include "base/log.h"
@@ -31,7 +32,12 @@ void Broker::store_retained(const Message& message) {
 void Broker::send_retained(Session& s, std::string_view filter, const SubscriptionRecord& sub) {
   std::vector<router::RetainedPtr> found;
   if (!shared_.retained(filter).lookup(filter, shard_.now(), found).ok()) return;
+  SessionAcl* acl = shared_.acl() != nullptr ? &session_acl(*shared_.acl(), s) : nullptr;
   for (const router::RetainedPtr& r : found) {
+    if (acl != nullptr && !acl->may_read(r->topic())) {  // the filter may cover denied topics
+      stats_.acl_denied_delivery.add();
+      continue;
+    }
     MessageFields fields;
     fields.topic = r->topic();
     fields.payload = r->payload();
@@ -52,6 +58,13 @@ void Broker::send_retained(Session& s, std::string_view filter, const Subscripti
 void Broker::publish_will(Session& s) {
   if (!s.will) return;
   const Message& will = s.will->message;
+  // Checked against the rules in force now, with the identity of the session's last connection.
+  if (shared_.acl() != nullptr && !session_acl(*shared_.acl(), s).may_write(will.topic())) {
+    s.will.reset();
+    s.will_pending = false;
+    stats_.acl_denied_will.add();
+    return;
+  }
   MessageFields fields;
   fields.topic = will.topic();
   fields.payload = will.payload();

@@ -171,6 +171,8 @@ struct SessionRare {
   std::unique_ptr<TakeoverRequest> chained_takeover;
   // Armed while the session is offline with a finite expiry.
   BrokerTimer expiry_timer;
+  // The session's compiled --acl-file rules (session_acl() in access.h); null without one.
+  std::unique_ptr<SessionAcl> acl;
 };
 
 enum class SessionPhase : std::uint8_t {

@@ -25,6 +25,11 @@ struct BrokerStats {
   Counter takeovers;
   Counter slow_disconnects;  // connections closed over the send hard limit
   Counter protocol_errors;   // connections closed for a decode or protocol error
+  // --acl-file refusals.
+  Counter acl_denied_publish;    // PUBLISH packets not accepted (not routed, not retained)
+  Counter acl_denied_subscribe;  // SUBSCRIBE filters refused
+  Counter acl_denied_delivery;   // copies not delivered: the subscriber may not read the topic
+  Counter acl_denied_will;       // wills not published: the client may not write the topic
 };
 
 }  // namespace rmq::broker

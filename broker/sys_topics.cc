@@ -89,6 +89,9 @@ void Broker::publish_sys() {
   w.number("$SYS/broker/bytes/received", static_cast<long long>(t.bytes_received));
   w.number("$SYS/broker/bytes/sent", static_cast<long long>(t.bytes_sent));
   w.number("$SYS/broker/publish/messages/dropped", static_cast<long long>(t.dropped));
+  if (shared_.acl() != nullptr) {  // --acl-file refusals: publishes, filters, deliveries, wills
+    w.number("$SYS/broker/acl/denied", static_cast<long long>(t.acl_denied));
+  }
   w.number("$SYS/broker/subscriptions/count",
            static_cast<long long>(shared_.index().stats().subscriptions));
   const router::RetainedStats retained = shared_.client_retained().stats();

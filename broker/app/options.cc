@@ -11,6 +11,8 @@
 #include <fstream>
 #include <set>
 
+#include "broker/acl_file.h"
+
 namespace rmq::app {
 namespace {
 
@@ -191,6 +193,10 @@ void add_flags(CLI::App& app, Raw& raw, Options& o) {
                  "SUBACK 0x80; "
                  "repeatable")
       ->type_name("FILTER");
+  app.add_option("--acl-file", b.acl_file,
+                 "Per-topic authorisation rules in Mosquitto's acl_file format (user, topic, "
+                 "pattern lines); without it every client may publish and subscribe to anything")
+      ->type_name("FILE");
   add_tls_flags(app, raw.tls, o.tls);
 }
 
@@ -224,6 +230,13 @@ bool finish(const Raw& raw, Options& o, std::string* error) {
   o.broker.connect_timeout = std::chrono::seconds(raw.connect_timeout_s);
   o.engine.linger_timeout = std::chrono::milliseconds(raw.linger_ms);
   o.engine.tls_handshake_timeout = std::chrono::seconds(o.tls.handshake_timeout_s);
+  if (!o.broker.acl_file.empty()) {
+    const broker::AclParse acl = broker::load_acl_file(o.broker.acl_file);
+    if (acl.rules == nullptr) {
+      *error = "--acl-file: " + acl.error;
+      return false;
+    }
+  }
   return finish_tls_options(raw.tls, o.tls, error);
 }
 
