@@ -22,7 +22,8 @@ BrokerShared::BrokerShared(const BrokerConfig& config, std::uint32_t shards, con
       sys_retained_(router::RetainedLimits{.max_messages = SIZE_MAX, .max_bytes = SIZE_MAX}),
       presence_(shards),
       access_(std::make_unique<DenyListAccess>(config.deny_subscribe)),
-      auth_(std::make_unique<AllowAnonymous>()) {
+      auth_(std::make_unique<AllowAnonymous>()),
+      auth_worker_(shards, kAuthVerdictMail) {
   stats_.reserve(shards);
   for (std::uint32_t i = 0; i < shards; ++i) stats_.push_back(std::make_unique<BrokerStats>());
 }
@@ -40,6 +41,8 @@ StatsTotals BrokerShared::totals() const {
     t.dropped += s->dropped_qos0_slow.value() + s->dropped_queue_full.value() +
                  s->dropped_too_large.value() + s->dropped_expired.value() +
                  s->dropped_mailbox.value() + s->dropped_shared_busy.value();
+    t.auth_failures += s->auth_failures.value();
+    t.anonymous_refused += s->anonymous_refused.value();
   }
   return t;
 }

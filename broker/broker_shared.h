@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "broker/access.h"
+#include "broker/auth_worker.h"
 #include "broker/broker_config.h"
 #include "broker/client_registry.h"
 #include "broker/session_presence.h"
@@ -30,6 +31,8 @@ struct StatsTotals {
   std::uint64_t bytes_received = 0;
   std::uint64_t bytes_sent = 0;
   std::uint64_t dropped = 0;
+  std::uint64_t auth_failures = 0;      // unknown user or wrong password
+  std::uint64_t anonymous_refused = 0;  // no user name while anonymous clients are not allowed
 };
 
 class BrokerShared {
@@ -57,7 +60,11 @@ class BrokerShared {
   const AccessControl& access() const { return *access_; }
   const Authenticator& authenticator() const { return *auth_; }
   void set_access(std::unique_ptr<AccessControl> access) { access_ = std::move(access); }
+  // Before the engine starts (the auth worker keeps a pointer while it verifies).
   void set_authenticator(std::unique_ptr<Authenticator> auth) { auth_ = std::move(auth); }
+  // The thread that verifies passwords for every shard (auth_worker.h); joined when this is
+  // destroyed, after the engine.
+  AuthWorker& auth_worker() { return auth_worker_; }
 
   BrokerStats& stats(std::uint32_t shard) { return *stats_[shard]; }
   const BrokerStats& stats(std::uint32_t shard) const { return *stats_[shard]; }
@@ -78,6 +85,7 @@ class BrokerShared {
   std::unique_ptr<AccessControl> access_;
   std::unique_ptr<Authenticator> auth_;
   std::vector<std::unique_ptr<BrokerStats>> stats_;
+  AuthWorker auth_worker_;  // last: joined before the authenticator it calls is destroyed
 };
 
 }  // namespace rmq::broker

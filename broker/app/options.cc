@@ -104,7 +104,53 @@ struct Raw {
   std::uint32_t topic_alias_maximum = 64;
   std::uint32_t connect_timeout_s = 10;
   std::uint32_t linger_ms = 2000;
+  std::string allow_anonymous;
+  std::string identity_as_username = "false";
 };
+
+bool parse_bool(const std::string& text, bool* out) {
+  if (text == "true") {
+    *out = true;
+    return true;
+  }
+  if (text == "false") {
+    *out = false;
+    return true;
+  }
+  return false;
+}
+
+void add_auth_flags(CLI::App& app, Raw& raw, Options& o) {
+  app.add_option("--password-file", o.password_file,
+                 "Mosquitto password file (user:$7$... lines, as mosquitto_passwd or `ringmq "
+                 "passwd` write them); clients with a user name must match it. Reloaded on SIGHUP")
+      ->type_name("FILE");
+  app.add_option("--allow-anonymous", raw.allow_anonymous,
+                 "Accept clients that give no user name: true or false (default: true unless a "
+                 "password file, a PSK file or client certificates are required)")
+      ->type_name("BOOL");
+  app.add_option("--use-identity-as-username", raw.identity_as_username,
+                 "Use the identity of a verified client certificate or PSK as the user name, "
+                 "without checking a password: true or false")
+      ->type_name("BOOL")
+      ->capture_default_str();
+}
+
+bool finish_auth(const Raw& raw, Options& o, std::string* error) {
+  if (!raw.allow_anonymous.empty()) {
+    bool allow = false;
+    if (!parse_bool(raw.allow_anonymous, &allow)) {
+      *error = "--allow-anonymous: '" + raw.allow_anonymous + "' is not true or false";
+      return false;
+    }
+    o.allow_anonymous = allow;
+  }
+  if (!parse_bool(raw.identity_as_username, &o.broker.identity_as_username)) {
+    *error = "--use-identity-as-username: '" + raw.identity_as_username + "' is not true or false";
+    return false;
+  }
+  return true;
+}
 
 void add_flags(CLI::App& app, Raw& raw, Options& o) {
   broker::BrokerConfig& b = o.broker;
@@ -190,6 +236,7 @@ void add_flags(CLI::App& app, Raw& raw, Options& o) {
                  "SUBACK 0x80; "
                  "repeatable")
       ->type_name("FILTER");
+  add_auth_flags(app, raw, o);
 }
 
 // Checks what CLI11 could not and fills `o`; false with a one-line error naming the key.
@@ -221,10 +268,16 @@ bool finish(const Raw& raw, Options& o, std::string* error) {
   o.broker.topic_alias_maximum = static_cast<std::uint16_t>(raw.topic_alias_maximum);
   o.broker.connect_timeout = std::chrono::seconds(raw.connect_timeout_s);
   o.engine.linger_timeout = std::chrono::milliseconds(raw.linger_ms);
-  return true;
+  return finish_auth(raw, o, error);
 }
 
 }  // namespace
+
+void resolve_allow_anonymous(Options& options, const AuthSources& sources) {
+  options.broker.allow_anonymous =
+      options.allow_anonymous.value_or(!sources.password_file && !sources.psk_file &&
+                                       !sources.require_client_cert);
+}
 
 unsigned online_cpus() {
   cpu_set_t set;
