@@ -62,6 +62,14 @@ struct OwnedCredentials {
   std::string client_id;
   std::optional<std::string> username;
   std::optional<std::vector<std::uint8_t>> password;
+
+  static OwnedCredentials copy(const Credentials& c) {
+    OwnedCredentials out;
+    out.client_id.assign(c.client_id);
+    if (c.username) out.username.emplace(*c.username);
+    if (c.password) out.password.emplace(c.password->begin(), c.password->end());
+    return out;
+  }
 };
 
 enum class AuthVerdict : std::uint8_t {

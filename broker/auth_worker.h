@@ -45,7 +45,7 @@ struct AuthRequest {
   std::uint32_t shard = 0;
   const Authenticator* authenticator = nullptr;  // outlives the worker
   OwnedCredentials credentials;
-  std::chrono::steady_clock::time_point deadline;  // the connection's connect timeout
+  std::chrono::steady_clock::time_point deadline;     // the connection's connect timeout
   AuthVerdict verdict = AuthVerdict::kNotAuthorized;  // filled by the worker
 };
 

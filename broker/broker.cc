@@ -92,12 +92,15 @@ RecvResult Broker::consume(ClientConn& c, std::span<const std::uint8_t> bytes) {
       fail_decode(c, r.error);
       return {bytes.size(), 0};
     }
-    stats_.bytes_received.add(r.consumed);
     offset += r.consumed;
     dispatch(c, r.packet);
     // A CONNECT parked for its password check is kept whole, with the bytes after it, and decoded
-    // again when the verdict arrives (handle_connect.cc).
-    if (c.phase == ConnPhase::kAwaitVerdict) offset -= r.consumed;
+    // again (and counted) when the verdict arrives (handle_connect.cc).
+    if (c.phase == ConnPhase::kAwaitVerdict) {
+      offset -= r.consumed;
+      continue;
+    }
+    stats_.bytes_received.add(r.consumed);
   }
   return {offset, 0};
 }

@@ -159,11 +159,7 @@ bool Broker::authenticate(ClientConn& c, Credentials& credentials) {
   if (verdict == AuthVerdict::kDeferred) {
     if (park_connect(c, credentials)) return false;
     // No worker thread to be had: verify here, once, rather than refuse.
-    OwnedCredentials owned{std::string(credentials.client_id), {}, {}};
-    if (credentials.username) owned.username.emplace(*credentials.username);
-    if (credentials.password) owned.password.emplace(credentials.password->begin(),
-                                                     credentials.password->end());
-    verdict = auth.verify(owned);
+    verdict = auth.verify(OwnedCredentials::copy(credentials));
   }
   if (verdict == AuthVerdict::kAccept) return true;
   refuse_credentials(c, credentials.client_id, credentials.username, verdict);
@@ -175,12 +171,7 @@ bool Broker::park_connect(ClientConn& c, const Credentials& credentials) {
   request->conn = c.id;
   request->shard = self_;
   request->authenticator = &shared_.authenticator();
-  request->credentials.client_id.assign(credentials.client_id);
-  if (credentials.username) request->credentials.username.emplace(*credentials.username);
-  if (credentials.password) {
-    request->credentials.password.emplace(credentials.password->begin(),
-                                          credentials.password->end());
-  }
+  request->credentials = OwnedCredentials::copy(credentials);
   // The connect timeout started earlier: a request this old belongs to a closed connection.
   request->deadline = std::chrono::steady_clock::now() + config_.connect_timeout;
   if (shared_.auth_worker().submit(std::move(request)) != nullptr) return false;
@@ -207,22 +198,19 @@ void Broker::on_auth_verdict(std::unique_ptr<AuthRequest> request) {
 void Broker::refuse_credentials(ClientConn& c, std::string_view client_id,
                                 std::optional<std::string_view> username, AuthVerdict verdict) {
   c.client_id.assign(client_id);
-  const char* why = "bad user name or password";
+  const char* why = "not authorized";
   if (verdict == AuthVerdict::kBadCredentials) {
     stats_.auth_failures.add();
-    if (!username) why = "no verified identity to use as user name";
+    why = username ? "bad user name or password" : "no verified identity to use as user name";
   } else if (verdict == AuthVerdict::kNotAuthorized && !username) {
     stats_.anonymous_refused.add();
     why = "anonymous clients are not allowed";
-  } else {
-    why = "not authorized";
   }
   // Never the password.
   const std::string_view user = username.value_or("");
   RMQ_LOG_INFO("authentication failed client=%.*s user=%.*s addr=%s proto=%s shard=%u: %s",
-               static_cast<int>(client_id.size()), client_id.data(),
-               static_cast<int>(user.size()), user.data(), c.address.c_str(),
-               version_name(c.version), self_, why);
+               static_cast<int>(client_id.size()), client_id.data(), static_cast<int>(user.size()),
+               user.data(), c.address.c_str(), version_name(c.version), self_, why);
   fail(c, error_for(verdict));
 }
 

@@ -214,8 +214,8 @@ void set_user_line(std::vector<std::string>& lines, std::string_view user, std::
 }
 
 bool remove_user_line(std::vector<std::string>& lines, std::string_view user) {
-  const auto removed = std::remove_if(lines.begin(), lines.end(),
-                                      [&](const std::string& line) { return user_of(line) == user; });
+  const auto removed = std::remove_if(
+      lines.begin(), lines.end(), [&](const std::string& line) { return user_of(line) == user; });
   const bool found = removed != lines.end();
   lines.erase(removed, lines.end());
   return found;

@@ -23,9 +23,9 @@ struct BrokerStats {
   Counter dropped_shared_busy;  // QoS 0 not sent to a shared group: every member busy or offline
   Counter wills_published;
   Counter takeovers;
-  Counter slow_disconnects;  // connections closed over the send hard limit
-  Counter protocol_errors;   // connections closed for a decode or protocol error
-  Counter auth_failures;     // CONNECTs refused for an unknown user or a wrong password
+  Counter slow_disconnects;   // connections closed over the send hard limit
+  Counter protocol_errors;    // connections closed for a decode or protocol error
+  Counter auth_failures;      // CONNECTs refused for an unknown user or a wrong password
   Counter anonymous_refused;  // CONNECTs without a user name refused (anonymous not allowed)
   Counter auth_deferred;      // CONNECTs parked while the auth worker checked their password
 };

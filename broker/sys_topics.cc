@@ -89,6 +89,8 @@ void Broker::publish_sys() {
   w.number("$SYS/broker/bytes/received", static_cast<long long>(t.bytes_received));
   w.number("$SYS/broker/bytes/sent", static_cast<long long>(t.bytes_sent));
   w.number("$SYS/broker/publish/messages/dropped", static_cast<long long>(t.dropped));
+  w.number("$SYS/broker/auth/failed", static_cast<long long>(t.auth_failures));
+  w.number("$SYS/broker/auth/anonymous refused", static_cast<long long>(t.anonymous_refused));
   w.number("$SYS/broker/subscriptions/count",
            static_cast<long long>(shared_.index().stats().subscriptions));
   const router::RetainedStats retained = shared_.client_retained().stats();

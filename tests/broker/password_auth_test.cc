@@ -1,6 +1,8 @@
 // PasswordAuthenticator (fast answers on the shard, the slow check in verify(), the cache of
 // verified passwords, reload) and AuthWorker (verdicts posted to a shard's ExternalInbox, dropped
 // for a detached shard or an expired request).
+#include "broker/password_auth.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,7 +14,6 @@
 
 #include "base/log.h"
 #include "broker/auth_worker.h"
-#include "broker/password_auth.h"
 #include "broker/password_file.h"
 
 namespace rmq::broker {

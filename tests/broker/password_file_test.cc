@@ -64,16 +64,16 @@ TEST(PasswordHash, RejectsWhatMosquittoRejects) {
       "YWHd1YxzAAJGM13MDjgXBaT+D5sk4j0qFYUvWkcKmlD+eD/Ve0KG6TkPndP4FptiOSDaJjnQPo/smNnoOjoiFw==";
   EXPECT_TRUE(parse_password_hash("$7$101$" + salt + "$" + hash).ok());
   for (const std::string& bad : std::vector<std::string>{
-           "secret",                            // plain text
+           "secret",                                               // plain text
            std::string("$argon2id$v=19$m=47104,t=1,p=1$abc$def"),  // not supported
-           "$7$0$" + salt + "$" + hash,                      // no iterations
-           "$7$x$" + salt + "$" + hash,                      // not a number
-           "$7$101$" + salt,                                 // no hash
-           "$7$101$" + salt + "$" + hash + "$",              // one part too many
-           "$7$101$" + salt.substr(4) + "$" + hash,          // 9-byte salt
-           "$7$101$" + salt + "$" + hash.substr(4),          // 61-byte hash
-           "$7$101$" + salt + "$" + hash.substr(0, 86) + "*=",  // not base64
-           "$6$" + salt,                                     // no hash
+           "$7$0$" + salt + "$" + hash,                            // no iterations
+           "$7$x$" + salt + "$" + hash,                            // not a number
+           "$7$101$" + salt,                                       // no hash
+           "$7$101$" + salt + "$" + hash + "$",                    // one part too many
+           "$7$101$" + salt.substr(4) + "$" + hash,                // 9-byte salt
+           "$7$101$" + salt + "$" + hash.substr(4),                // 61-byte hash
+           "$7$101$" + salt + "$" + hash.substr(0, 86) + "*=",     // not base64
+           "$6$" + salt,                                           // no hash
        }) {
     EXPECT_FALSE(parse_password_hash(bad).ok()) << bad;
   }
@@ -119,7 +119,8 @@ TEST(PasswordLines, SetReplacesOrAppendsAndRemoveDeletes) {
   std::vector<std::string> lines = {"# keep me", "alice:$7$old", "bob:$6$x"};
   set_user_line(lines, "alice", "$7$new");
   set_user_line(lines, "carol", "$7$c");
-  EXPECT_EQ(lines, (std::vector<std::string>{"# keep me", "alice:$7$new", "bob:$6$x", "carol:$7$c"}));
+  EXPECT_EQ(lines,
+            (std::vector<std::string>{"# keep me", "alice:$7$new", "bob:$6$x", "carol:$7$c"}));
   EXPECT_TRUE(remove_user_line(lines, "bob"));
   EXPECT_FALSE(remove_user_line(lines, "bob"));
   EXPECT_FALSE(remove_user_line(lines, "# keep me"));

@@ -15,8 +15,9 @@ TEST(PasswordOptions, AllowAnonymousDefaultsToTrueOnlyWithoutOtherAuthentication
   EXPECT_FALSE(r.options.broker.identity_as_username);
   resolve_allow_anonymous(r.options, AuthSources{});
   EXPECT_TRUE(r.options.broker.allow_anonymous);
-  for (const AuthSources sources : {AuthSources{true, false, false}, AuthSources{false, true, false},
-                                    AuthSources{false, false, true}}) {
+  for (const AuthSources sources :
+       {AuthSources{true, false, false}, AuthSources{false, true, false},
+        AuthSources{false, false, true}}) {
     resolve_allow_anonymous(r.options, sources);
     EXPECT_FALSE(r.options.broker.allow_anonymous);
   }

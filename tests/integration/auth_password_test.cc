@@ -50,8 +50,8 @@ std::string proto(bool v5) { return v5 ? "mqttv5" : "mqttv311"; }
 std::pair<int, std::string> pub(std::uint16_t port, bool v5, const std::string& user,
                                 const std::string& password, const std::string& topic = "a/t",
                                 const std::string& message = "m") {
-  std::vector<std::string> argv = {"mosquitto_pub", "-p", std::to_string(port), "-V", proto(v5),
-                                   "-t",            topic, "-m", message};
+  std::vector<std::string> argv = {
+      "mosquitto_pub", "-p", std::to_string(port), "-V", proto(v5), "-t", topic, "-m", message};
   if (!user.empty()) argv.insert(argv.end(), {"-u", user});
   if (!password.empty()) argv.insert(argv.end(), {"-P", password});
   return run(argv);
@@ -83,8 +83,11 @@ TEST(AuthPassword, MosquittoPasswdFileWithMosquittoClients) {
     SCOPED_TRACE(proto(v5));
     EXPECT_EQ(pub(broker.port(), v5, "alice", "secret").first, 0);
     EXPECT_EQ(pub(broker.port(), v5, "bob", "hunter2").first, 0);
-    for (const auto& [user, password] : std::vector<std::pair<std::string, std::string>>{
-             {"alice", "not-the-password"}, {"bob", "secret"}, {"mallory", "secret"}, {"alice", ""}}) {
+    for (const auto& [user, password] :
+         std::vector<std::pair<std::string, std::string>>{{"alice", "not-the-password"},
+                                                          {"bob", "secret"},
+                                                          {"mallory", "secret"},
+                                                          {"alice", ""}}) {
       const auto [code, output] = pub(broker.port(), v5, user, password);
       EXPECT_NE(code, 0);
       EXPECT_NE(output.find(bad_credentials(v5)), std::string::npos) << user << ": " << output;
@@ -199,13 +202,15 @@ TEST(AuthPassword, RingmqPasswdCreatesUpdatesAndDeletes) {
   ringmq_passwd({"-c", "-b", "-I", "1000", file, "alice", "a1"});
   std::ofstream(file, std::ios::app) << "# a comment that stays\n";
   // Without -b the password is read twice from the input.
-  const auto [code, output] = run(
-      {"sh", "-c", "printf 'b1\\nb1\\n' | " + std::string(broker_binary()) + " passwd " + file + " bob"});
+  const auto [code, output] =
+      run({"sh", "-c",
+           "printf 'b1\\nb1\\n' | " + std::string(broker_binary()) + " passwd " + file + " bob"});
   ASSERT_EQ(code, 0) << output;
-  EXPECT_NE(run({"sh", "-c",
-                 "printf 'x\\ny\\n' | " + std::string(broker_binary()) + " passwd " + file + " bob"})
-                .first,
-            0);
+  EXPECT_NE(
+      run({"sh", "-c",
+           "printf 'x\\ny\\n' | " + std::string(broker_binary()) + " passwd " + file + " bob"})
+          .first,
+      0);
   ringmq_passwd({"-b", file, "alice", "a2"});
   std::ostringstream read;
   read << std::ifstream(file).rdbuf();
