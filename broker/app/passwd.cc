@@ -127,6 +127,10 @@ std::string check_user(const std::string& user) {
   if (user.find_first_of(":\r\n") != std::string::npos) {
     return "the user name must not contain ':' or a line break";
   }
+  if (user.front() == ' ' || user.front() == '\t' || user.back() == ' ' || user.back() == '\t' ||
+      user.front() == '#') {
+    return "the user name must not start with '#' or start or end with a blank";
+  }
   return {};
 }
 
