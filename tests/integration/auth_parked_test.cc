@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "base/log.h"
@@ -33,9 +35,44 @@ codec::ConnectView login(const char* id, const char* user, const char* password)
   return c;
 }
 
+// Defers every user name; verify() accepts "good" once the test opens the gate.
+class GatedAuthenticator final : public broker::Authenticator {
+ public:
+  broker::AuthVerdict authenticate(const broker::Credentials& c) const override {
+    return c.username ? broker::AuthVerdict::kDeferred : broker::AuthVerdict::kAccept;
+  }
+  broker::AuthVerdict verify(const broker::OwnedCredentials& c) const override {
+    std::unique_lock lock(mutex_);
+    ++waiting_;
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return open_; });
+    const bool good = c.password && std::string(c.password->begin(), c.password->end()) == "good";
+    return good ? broker::AuthVerdict::kAccept : broker::AuthVerdict::kBadCredentials;
+  }
+  bool supports_method(std::string_view) const override { return false; }
+  // True once a check is blocked in verify().
+  bool wait_for_check() const {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(10), [this] { return waiting_ > 0; });
+  }
+  void open() const {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  mutable int waiting_ = 0;
+  mutable bool open_ = false;
+};
+
 class AuthParked : public ::testing::Test {
  protected:
-  void start(bool allow_anonymous, bool identity_as_username) {
+  // With `gate`, the broker uses a GatedAuthenticator (gate_) instead of the password file.
+  void start(bool allow_anonymous, bool identity_as_username, bool gate = false,
+             Duration connect_timeout = std::chrono::seconds(10)) {
     set_log_level(LogLevel::kWarn);
     char name[] = "/tmp/ringmq-parked-XXXXXX";
     const int fd = mkstemp(name);
@@ -53,12 +90,19 @@ class AuthParked : public ::testing::Test {
     config.sys_interval = 0;
     config.allow_anonymous = allow_anonymous;
     config.identity_as_username = identity_as_username;
+    config.connect_timeout = connect_timeout;
     engine::EngineConfig engine_config;
     engine_config.shards = 2;
     engine_config.pin_threads = false;
     engine_config.listen.push_back(engine::ListenAddress{"127.0.0.1", 0});
     shared_ = std::make_unique<broker::BrokerShared>(config, engine_config.shards);
-    shared_->set_authenticator(std::move(auth));
+    if (gate) {
+      auto gated = std::make_unique<GatedAuthenticator>();
+      gate_ = gated.get();
+      shared_->set_authenticator(std::move(gated));
+    } else {
+      shared_->set_authenticator(std::move(auth));
+    }
     auto started = engine::Engine::start(engine_config, [this](engine::Shard& shard) {
       return std::make_unique<broker::Broker>(shard, *shared_);
     });
@@ -66,6 +110,7 @@ class AuthParked : public ::testing::Test {
     engine_ = std::move(*started);
   }
   void TearDown() override {
+    if (gate_ != nullptr) gate_->open();  // the worker's destructor joins it
     if (engine_ != nullptr) {
       engine_->request_stop();
       engine_->wait();
@@ -88,6 +133,7 @@ class AuthParked : public ::testing::Test {
 
   std::string path_;
   broker::PasswordAuthenticator* auth_ = nullptr;
+  const GatedAuthenticator* gate_ = nullptr;
   std::unique_ptr<broker::BrokerShared> shared_;
   std::unique_ptr<engine::Engine> engine_;
 };
@@ -113,6 +159,50 @@ TEST_F(AuthParked, PacketsBehindTheConnectWaitForTheVerdict) {
     ASSERT_TRUE(message && message->type() == PacketType::kPublish);
     EXPECT_EQ(payload_of(message->publish()), "hi");
   }
+}
+
+TEST_F(AuthParked, NothingIsReadWhileTheCheckRuns) {
+  start(false, false, true);
+  RawClient raw(port(), kV5);
+  codec::ConnectView connect = login("gated", "u", "good");
+  connect.version = kV5;
+  ASSERT_TRUE(raw.send(connect_bytes(connect)));
+  ASSERT_TRUE(gate_->wait_for_check());
+  ASSERT_TRUE(raw.send(subscribe_bytes("g/t", codec::QoS::kAtMostOnce, 1, kV5)));
+  EXPECT_FALSE(raw.read(std::chrono::milliseconds(200))) << "answered before the verdict";
+  gate_->open();
+  const auto connack = raw.read();
+  ASSERT_TRUE(connack && connack->type() == PacketType::kConnack);
+  EXPECT_EQ(connack->connack().reason_code, 0);
+  const auto suback = raw.read();
+  ASSERT_TRUE(suback && suback->type() == PacketType::kSuback);
+}
+
+TEST_F(AuthParked, AParkedConnectTimesOutAndItsLateVerdictIsDropped) {
+  start(false, false, true, std::chrono::seconds(1));
+  RawClient raw(port(), kV311);
+  codec::ConnectView connect = login("slow", "u", "good");
+  connect.version = kV311;
+  ASSERT_TRUE(raw.send(connect_bytes(connect)));
+  ASSERT_TRUE(gate_->wait_for_check());
+  EXPECT_TRUE(raw.closed(std::chrono::seconds(10)));  // the connect timeout, no CONNACK
+  EXPECT_FALSE(raw.last());
+  gate_->open();  // the verdict now finds no connection
+  EXPECT_EQ(connack_code(kV311, login("next", "u", "good")), 0);
+}
+
+// The engine stops while a check is running: the verdict has no shard to go to and is freed
+// (ASan checks).
+TEST_F(AuthParked, StoppingWhileACheckRunsLosesNothing) {
+  start(false, false, true);
+  RawClient raw(port(), kV5);
+  codec::ConnectView connect = login("stop", "u", "good");
+  connect.version = kV5;
+  ASSERT_TRUE(raw.send(connect_bytes(connect)));
+  ASSERT_TRUE(gate_->wait_for_check());
+  engine_->request_stop();
+  engine_->wait();
+  gate_->open();
 }
 
 TEST_F(AuthParked, RefusalsAndTheirCounters) {
