@@ -27,12 +27,12 @@ def main():
     client.connect("127.0.0.1", int(port), keepalive=30)
     client.loop_start()
     ok = got.wait(10)
+    client.disconnect()
     client.loop_stop()
     if not ok:
         print("no CONNACK")
         return 1
     print("connack 0x%02x" % codes[0])
-    client.disconnect()
     return 0
 
 
