@@ -61,6 +61,24 @@ struct Credentials {
   std::optional<codec::BinaryView> password;
   std::string_view method;  // Authentication Method (5.0 enhanced authentication); may be empty
   codec::BinaryView data;   // Authentication Data
+  // The identity the transport verified: a client certificate's or a PSK identity; empty for a
+  // plain connection or one without a verified identity.
+  std::string_view transport_identity;
+};
+
+// The parts of Credentials a deferred check needs, owned, so they can go to the auth worker.
+struct OwnedCredentials {
+  std::string client_id;
+  std::optional<std::string> username;
+  std::optional<std::vector<std::uint8_t>> password;
+
+  static OwnedCredentials copy(const Credentials& c) {
+    OwnedCredentials out;
+    out.client_id.assign(c.client_id);
+    if (c.username) out.username.emplace(*c.username);
+    if (c.password) out.password.emplace(c.password->begin(), c.password->end());
+    return out;
+  }
 };
 
 enum class AuthVerdict : std::uint8_t {
@@ -68,6 +86,9 @@ enum class AuthVerdict : std::uint8_t {
   kBadCredentials,  // CONNACK 0x86 / 0x04
   kNotAuthorized,   // CONNACK 0x87 / 0x05
   kBadMethod,       // CONNACK 0x8C: the method is not supported
+  // The decision needs slow work (a password hash): the broker parks the CONNECT and calls
+  // Authenticator::verify() on the auth worker thread.
+  kDeferred,
 };
 
 enum class AuthStep : std::uint8_t {
@@ -93,8 +114,15 @@ class AuthExchange {
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
-  // CONNECT without an Authentication Method (username and password).
+  // CONNECT without an Authentication Method (username and password). Runs on a shard thread:
+  // must answer fast, with kDeferred when the answer needs slow work.
   virtual AuthVerdict authenticate(const Credentials& credentials) const = 0;
+  // The slow check of credentials authenticate() deferred; runs on the auth worker thread. Never
+  // kDeferred.
+  virtual AuthVerdict verify(const OwnedCredentials& credentials) const {
+    (void)credentials;
+    return AuthVerdict::kNotAuthorized;
+  }
   virtual bool supports_method(std::string_view method) const = 0;
   // A new exchange for `credentials.method` (one supports_method() accepts).
   virtual std::unique_ptr<AuthExchange> start(const Credentials& credentials) const {

@@ -23,9 +23,13 @@ Broker::Broker(engine::Shard& shard, BrokerShared& shared)
       config_(shared.config()),
       stats_(shared.stats(shard.id())),
       self_(shard.id()),
-      queue_limits_{config_.max_queued_messages, config_.max_queued_bytes} {}
+      queue_limits_{config_.max_queued_messages, config_.max_queued_bytes} {
+  shared_.auth_worker().attach(self_, &shard_.inbox());
+  shared_.set_engine_stats(self_, &shard_.stats());
+}
 
 Broker::~Broker() {
+  shared_.auth_worker().detach(self_);
   // Subscriptions stay in the index, which is destroyed after the engine. Posts that never left
   // own what they point to.
   discard_outbox();
@@ -55,29 +59,29 @@ RecvResult Broker::on_data(ConnId id, const RecvView& data) {
   if (c == nullptr) return {data.size(), 0};
   const std::span<const std::uint8_t> bytes(
       reinterpret_cast<const std::uint8_t*>(data.bytes().data()), data.size());
-  if (c->phase != ConnPhase::kAwaitSession && c->held == nullptr) return consume(*c, bytes);
-  // Rare path: bytes after a CONNECT whose session is not ready yet, or behind a partial packet
-  // left over from replaying those.
+  if (!input_parked(*c) && c->held == nullptr) return consume(*c, bytes);
+  // Rare path: bytes after a CONNECT whose password check or session is not ready yet, or behind
+  // a partial packet left over from replaying those.
   std::vector<std::uint8_t>& held = hold(*c);
   if (held.size() + bytes.size() > std::size_t{config_.max_packet_size} * 2 + 4096) {
     fail(*c, BrokerError::kPendingTooLarge);
     return {data.size(), 0};
   }
   held.insert(held.end(), bytes.begin(), bytes.end());
-  if (c->phase != ConnPhase::kAwaitSession) replay_held(*c);
+  if (!input_parked(*c)) replay_held(*c);
   return {data.size(), 0};
 }
 
 // Decodes and dispatches every complete packet at the front of `bytes`. Stops at a partial packet
 // (reporting the size it needs), when the connection closes, or when a CONNECT leaves it waiting
-// for its session (the rest is kept in `held`).
+// for its password check or its session (the rest is kept in `held`).
 RecvResult Broker::consume(ClientConn& c, std::span<const std::uint8_t> bytes) {
   codec::DecodeOptions options;
   options.max_packet_size = config_.max_packet_size;
   std::size_t offset = 0;
   while (offset < bytes.size()) {
     if (c.phase == ConnPhase::kClosed) return {bytes.size(), 0};
-    if (c.phase == ConnPhase::kAwaitSession) {
+    if (input_parked(c)) {
       std::vector<std::uint8_t>& held = hold(c);
       held.insert(held.end(), bytes.begin() + static_cast<std::ptrdiff_t>(offset), bytes.end());
       return {bytes.size(), 0};
@@ -89,9 +93,15 @@ RecvResult Broker::consume(ClientConn& c, std::span<const std::uint8_t> bytes) {
       fail_decode(c, r.error);
       return {bytes.size(), 0};
     }
-    stats_.bytes_received.add(r.consumed);
     offset += r.consumed;
     dispatch(c, r.packet);
+    // A CONNECT parked for its password check is kept whole, with the bytes after it, and decoded
+    // again (and counted) when the verdict arrives (handle_connect.cc).
+    if (c.phase == ConnPhase::kAwaitVerdict) {
+      offset -= r.consumed;
+      continue;
+    }
+    stats_.bytes_received.add(r.consumed);
   }
   return {offset, 0};
 }
@@ -154,6 +164,9 @@ void Broker::on_mailbox(const MailboxMessage& message) {
     case MailType::kTakeoverReply:
       on_takeover_reply(message.u32, message.u64,
                         std::unique_ptr<SessionState>(static_cast<SessionState*>(message.ptr)));
+      break;
+    case MailType::kAuthVerdict:
+      on_auth_verdict(std::unique_ptr<AuthRequest>(static_cast<AuthRequest*>(message.ptr)));
       break;
   }
 }

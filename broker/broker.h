@@ -14,11 +14,13 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "broker/auth_worker.h"
 #include "broker/broker_shared.h"
 #include "broker/errors.h"
 #include "broker/outgoing.h"
@@ -39,6 +41,7 @@ enum class MailType : std::uint16_t {
   kTakeoverRequest,  // ptr: TakeoverRequest*
   kTakeoverReply,    // ptr: SessionState* or null; u32: new session handle; u64: its generation
   kDeliverOne,       // bytes: the Message; u32: session; u64: pack_delivery() (no allocation)
+  kAuthVerdict = kAuthVerdictMail,  // from the auth worker; ptr: AuthRequest*
 };
 
 // One message's deliveries on one shard (deliveries' ids_begin index `ids`). A batch posted to
@@ -94,6 +97,10 @@ class Broker final : public engine::ShardHandler {
   void replay_held(ClientConn& c);
   std::vector<std::uint8_t>& hold(ClientConn& c);  // c.held, created if needed
   ClientConn* conn_of(engine::ConnId id);
+  // While a CONNECT waits (for its password check or its session), received bytes are held.
+  static bool input_parked(const ClientConn& c) {
+    return c.phase == ConnPhase::kAwaitSession || c.phase == ConnPhase::kAwaitVerdict;
+  }
 
   // The one dispatch switch (dispatch.cc).
   void dispatch(ClientConn& c, const codec::PacketView& packet);
@@ -115,6 +122,16 @@ class Broker final : public engine::ShardHandler {
   // Connect (handle_connect.cc, connack.cc).
   bool check_connect(ClientConn& c, const codec::ConnectView& p);
   void take_client_limits(ClientConn& c, const codec::ConnectView& p);
+  // User name and password, anonymous clients, the transport's identity; false when refused or
+  // parked for the auth worker.
+  bool authenticate(ClientConn& c, Credentials& credentials);
+  // The identity the transport verified for `c` (client certificate or PSK); empty if none.
+  std::string_view transport_identity(const ClientConn& c) const;
+  // Hands the password check to the auth worker; false when it cannot take it.
+  bool park_connect(ClientConn& c, const Credentials& credentials);
+  void on_auth_verdict(std::unique_ptr<AuthRequest> request);
+  void refuse_credentials(ClientConn& c, std::string_view client_id,
+                          std::optional<std::string_view> username, AuthVerdict verdict);
   void open_session(ClientConn& c);
   void finish_connect(ClientConn& c, bool session_present);
   void send_connack(ClientConn& c, bool session_present);

@@ -49,6 +49,13 @@ struct BrokerConfig {
   std::vector<std::string> deny_subscribe;
   // Mosquitto-format ACL file (acl_file.h); empty: no per-topic authorisation.
   std::string acl_file;
+  // Whether a CONNECT without a user name is accepted (refused with 0x87 / 0x05 otherwise). The
+  // binary resolves its default (app/options.h: resolve_allow_anonymous).
+  bool allow_anonymous = true;
+  // Mosquitto's use_identity_as_username: the identity the transport verified (client certificate
+  // or PSK) becomes the user name and the password is not checked; a client without one is
+  // refused (0x86 / 0x04) unless anonymous clients are allowed, and then it is anonymous.
+  bool identity_as_username = false;
 };
 
 }  // namespace rmq::broker

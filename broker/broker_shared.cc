@@ -24,9 +24,11 @@ BrokerShared::BrokerShared(const BrokerConfig& config, std::uint32_t shards, con
       sys_retained_(router::RetainedLimits{.max_messages = SIZE_MAX, .max_bytes = SIZE_MAX}),
       presence_(shards),
       access_(std::make_unique<DenyListAccess>(config.deny_subscribe)),
-      auth_(std::make_unique<AllowAnonymous>()) {
+      auth_(std::make_unique<AllowAnonymous>()),
+      auth_worker_(shards, kAuthVerdictMail) {
   stats_.reserve(shards);
   for (std::uint32_t i = 0; i < shards; ++i) stats_.push_back(std::make_unique<BrokerStats>());
+  engine_stats_.assign(shards, nullptr);
   if (!config.acl_file.empty()) {
     std::string error;
     acl_ = AclAccess::load(config.acl_file, &error);
@@ -44,6 +46,18 @@ Status BrokerShared::reload_acl(std::string* error) {
   return acl_->reload(error);
 }
 
+TlsTotals BrokerShared::tls_totals() const {
+  TlsTotals t;
+  for (const engine::ShardStats* s : engine_stats_) {
+    if (s == nullptr) continue;
+    t.handshakes += s->tls_handshakes.value();
+    t.resumed += s->tls_resumed.value();
+    t.refused += s->tls_handshake_failures.value();
+    t.timed_out += s->tls_handshake_timeouts.value();
+  }
+  return t;
+}
+
 StatsTotals BrokerShared::totals() const {
   StatsTotals t;
   for (const auto& s : stats_) {
@@ -59,6 +73,8 @@ StatsTotals BrokerShared::totals() const {
                  s->dropped_mailbox.value() + s->dropped_shared_busy.value();
     t.acl_denied += s->acl_denied_publish.value() + s->acl_denied_subscribe.value() +
                     s->acl_denied_delivery.value() + s->acl_denied_will.value();
+    t.auth_failures += s->auth_failures.value();
+    t.anonymous_refused += s->anonymous_refused.value();
   }
   return t;
 }

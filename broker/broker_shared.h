@@ -13,10 +13,12 @@
 
 #include "base/clock.h"
 #include "broker/access.h"
+#include "broker/auth_worker.h"
 #include "broker/broker_config.h"
 #include "broker/client_registry.h"
 #include "broker/session_presence.h"
 #include "broker/stats.h"
+#include "engine/stats.h"
 #include "router/retained_store.h"
 #include "router/topic_index.h"
 
@@ -31,7 +33,16 @@ struct StatsTotals {
   std::uint64_t bytes_received = 0;
   std::uint64_t bytes_sent = 0;
   std::uint64_t dropped = 0;
-  std::uint64_t acl_denied = 0;  // publishes, subscriptions, deliveries and wills refused
+  std::uint64_t acl_denied = 0;         // publishes, subscriptions, deliveries and wills refused
+  std::uint64_t auth_failures = 0;      // unknown user or wrong password
+  std::uint64_t anonymous_refused = 0;  // no user name while anonymous clients are not allowed
+};
+
+struct TlsTotals {
+  std::uint64_t handshakes = 0;  // completed
+  std::uint64_t resumed = 0;     // of which resumed a session (ticket)
+  std::uint64_t refused = 0;     // not TLS, bad certificate, wrong PSK, ...
+  std::uint64_t timed_out = 0;   // not completed within --tls-handshake-timeout
 };
 
 class BrokerShared {
@@ -67,7 +78,19 @@ class BrokerShared {
   // Re-reads the ACL file; OK and nothing done without one. On error the rules in force stay and
   // `error` (if given) holds a one-line reason naming the file and line.
   Status reload_acl(std::string* error = nullptr);
+  // Before the engine starts (the auth worker keeps a pointer while it verifies).
   void set_authenticator(std::unique_ptr<Authenticator> auth) { auth_ = std::move(auth); }
+  // The thread that verifies passwords for every shard (auth_worker.h); joined when this is
+  // destroyed, after the engine.
+  AuthWorker& auth_worker() { return auth_worker_; }
+
+  // Each shard's engine counters (TLS handshakes), registered by its Broker before the engine
+  // runs; readable from any thread. Null for a shard without a Broker.
+  void set_engine_stats(std::uint32_t shard, const engine::ShardStats* stats) {
+    engine_stats_[shard] = stats;
+  }
+  // The TLS handshake counters summed over the shards.
+  TlsTotals tls_totals() const;
 
   BrokerStats& stats(std::uint32_t shard) { return *stats_[shard]; }
   const BrokerStats& stats(std::uint32_t shard) const { return *stats_[shard]; }
@@ -89,6 +112,8 @@ class BrokerShared {
   std::unique_ptr<AclAccess> acl_;
   std::unique_ptr<Authenticator> auth_;
   std::vector<std::unique_ptr<BrokerStats>> stats_;
+  std::vector<const engine::ShardStats*> engine_stats_;
+  AuthWorker auth_worker_;  // last: joined before the authenticator it calls is destroyed
 };
 
 }  // namespace rmq::broker

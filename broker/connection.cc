@@ -121,7 +121,7 @@ void Broker::fail_decode(ClientConn& c, const codec::DecodeError& error) {
 
 void Broker::on_connection_timer(ClientConn& c) {
   if (c.phase == ConnPhase::kClosed) return;
-  if (c.phase == ConnPhase::kAwaitConnect) {
+  if (c.phase == ConnPhase::kAwaitConnect || c.phase == ConnPhase::kAwaitVerdict) {
     fail(c, BrokerError::kConnectTimeout);
     return;
   }

@@ -13,6 +13,7 @@ void discard(const engine::MailboxMessage& message) {
     case MailType::kTakeoverRequest: delete static_cast<TakeoverRequest*>(message.ptr); break;
     case MailType::kTakeoverReply: delete static_cast<SessionState*>(message.ptr); break;
     case MailType::kDeliverOne: break;
+    case MailType::kAuthVerdict: delete static_cast<AuthRequest*>(message.ptr); break;
   }
 }
 

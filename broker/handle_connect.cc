@@ -1,12 +1,19 @@
 // CONNECT (MQTT 5.0 3.1, 3.1.1 3.1): authentication, client identifier and keep alive rules,
 // the client's limits, the will, and the session: a new one, or the previous owner's handed over
 // through its shard's mailbox (takeover.cc) before CONNACK is sent.
+//
+// A password check that needs hashing never runs here: the CONNECT is parked
+// (ConnPhase::kAwaitVerdict; broker.cc keeps its bytes and everything after them), the auth
+// worker verifies it (auth_worker.h) and posts the verdict back; an accepted CONNECT is then
+// decoded again from the kept bytes and goes on as if it had just arrived.
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include "base/log.h"
 #include "broker/broker.h"
 #include "broker/outgoing.h"
+#include "tls/tls.h"
 
 namespace rmq::broker {
 
@@ -19,7 +26,8 @@ BrokerError error_for(AuthVerdict verdict) {
     case AuthVerdict::kBadCredentials: return BrokerError::kBadCredentials;
     case AuthVerdict::kBadMethod: return BrokerError::kBadAuthenticationMethod;
     case AuthVerdict::kNotAuthorized:
-    case AuthVerdict::kAccept: break;
+    case AuthVerdict::kAccept:
+    case AuthVerdict::kDeferred: break;
   }
   return BrokerError::kNotAuthorized;
 }
@@ -77,6 +85,7 @@ bool Broker::check_connect(ClientConn& c, const codec::ConnectView& p) {
     credentials.method = p.properties.authentication_method;
     credentials.data = p.properties.authentication_data;
   }
+  credentials.transport_identity = transport_identity(c);
   const Authenticator& auth = shared_.authenticator();
   if (!credentials.method.empty()) {
     // Enhanced authentication: the exchange decides, once the rest of CONNECT is checked.
@@ -84,9 +93,7 @@ bool Broker::check_connect(ClientConn& c, const codec::ConnectView& p) {
       fail(c, BrokerError::kBadAuthenticationMethod);
       return false;
     }
-  } else if (const AuthVerdict verdict = auth.authenticate(credentials);
-             verdict != AuthVerdict::kAccept) {
-    fail(c, error_for(verdict));
+  } else if (!authenticate(c, credentials)) {
     return false;
   }
   if (p.client_id.empty()) {
@@ -119,8 +126,96 @@ bool Broker::check_connect(ClientConn& c, const codec::ConnectView& p) {
     c.keep_alive = max;
     c.server_keep_alive = true;
   }
-  if (p.username) c.username.assign(*p.username);
+  if (credentials.username) c.username.assign(*credentials.username);
   return true;
+}
+
+// The one place the transport's verified identity is read, for --tls-identity-as-username: a
+// verified client certificate's identity (CN, else the first DNS or email SAN), else the PSK
+// identity; empty on a plain connection or a TLS one with neither.
+std::string_view Broker::transport_identity(const ClientConn& c) const {
+  const tls::TlsPeer* peer = shard_.tls_peer(c.id);
+  if (peer == nullptr) return {};
+  return !peer->cert_identity.empty() ? std::string_view(peer->cert_identity)
+                                      : std::string_view(peer->psk_identity);
+}
+
+bool Broker::authenticate(ClientConn& c, Credentials& credentials) {
+  if (c.password_verified) return true;  // the auth worker accepted this CONNECT
+  if (config_.identity_as_username) {
+    // Mosquitto's use_identity_as_username: the CONNECT's user name and password are ignored.
+    credentials.password.reset();
+    if (!credentials.transport_identity.empty()) {
+      credentials.username = credentials.transport_identity;
+      return true;
+    }
+    credentials.username.reset();
+    if (config_.allow_anonymous) return true;
+    refuse_credentials(c, credentials.client_id, {}, AuthVerdict::kBadCredentials);
+    return false;
+  }
+  if (!credentials.username && !config_.allow_anonymous) {
+    refuse_credentials(c, credentials.client_id, {}, AuthVerdict::kNotAuthorized);
+    return false;
+  }
+  const Authenticator& auth = shared_.authenticator();
+  AuthVerdict verdict = auth.authenticate(credentials);
+  if (verdict == AuthVerdict::kDeferred) {
+    if (park_connect(c, credentials)) return false;
+    // No worker thread to be had: verify here, once, rather than refuse.
+    verdict = auth.verify(OwnedCredentials::copy(credentials));
+  }
+  if (verdict == AuthVerdict::kAccept) return true;
+  refuse_credentials(c, credentials.client_id, credentials.username, verdict);
+  return false;
+}
+
+bool Broker::park_connect(ClientConn& c, const Credentials& credentials) {
+  auto request = std::make_unique<AuthRequest>();
+  request->conn = c.id;
+  request->shard = self_;
+  request->authenticator = &shared_.authenticator();
+  request->credentials = OwnedCredentials::copy(credentials);
+  // The connect timeout started earlier: a request this old belongs to a closed connection.
+  request->deadline = std::chrono::steady_clock::now() + config_.connect_timeout;
+  if (shared_.auth_worker().submit(std::move(request)) != nullptr) return false;
+  c.phase = ConnPhase::kAwaitVerdict;
+  stats_.auth_deferred.add();
+  return true;
+}
+
+void Broker::on_auth_verdict(std::unique_ptr<AuthRequest> request) {
+  ClientConn* c = conn_of(request->conn);
+  if (c == nullptr || c->phase != ConnPhase::kAwaitVerdict) return;  // closed meanwhile
+  c->phase = ConnPhase::kAwaitConnect;
+  if (request->verdict == AuthVerdict::kAccept) {
+    c->password_verified = true;
+    replay_held(*c);  // the CONNECT again, then whatever followed it
+    return;
+  }
+  const OwnedCredentials& credentials = request->credentials;
+  std::optional<std::string_view> username;
+  if (credentials.username) username = *credentials.username;
+  refuse_credentials(*c, credentials.client_id, username, request->verdict);
+}
+
+void Broker::refuse_credentials(ClientConn& c, std::string_view client_id,
+                                std::optional<std::string_view> username, AuthVerdict verdict) {
+  c.client_id.assign(client_id);
+  const char* why = "not authorized";
+  if (verdict == AuthVerdict::kBadCredentials) {
+    stats_.auth_failures.add();
+    why = username ? "bad user name or password" : "no verified identity to use as user name";
+  } else if (verdict == AuthVerdict::kNotAuthorized && !username) {
+    stats_.anonymous_refused.add();
+    why = "anonymous clients are not allowed";
+  }
+  // Never the password.
+  const std::string_view user = username.value_or("");
+  RMQ_LOG_INFO("authentication failed client=%.*s user=%.*s addr=%s proto=%s shard=%u: %s",
+               static_cast<int>(client_id.size()), client_id.data(), static_cast<int>(user.size()),
+               user.data(), c.address.c_str(), version_name(c.version), self_, why);
+  fail(c, error_for(verdict));
 }
 
 void Broker::take_client_limits(ClientConn& c, const codec::ConnectView& p) {
@@ -180,9 +275,9 @@ void Broker::finish_connect(ClientConn& c, bool session_present) {
   }
   RMQ_LOG_INFO(
       "connect client=%s addr=%s proto=%s shard=%u clean_start=%d session_present=%d "
-      "keepalive=%u",
+      "keepalive=%u user=%s",
       c.client_id.c_str(), c.address.c_str(), version_name(c.version), self_, c.clean_start ? 1 : 0,
-      session_present ? 1 : 0, c.keep_alive);
+      session_present ? 1 : 0, c.keep_alive, c.username.empty() ? "-" : c.username.c_str());
   resume(s);
   if (c.phase == ConnPhase::kConnected) replay_held(c);
 }

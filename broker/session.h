@@ -211,6 +211,7 @@ struct Session {
 
 enum class ConnPhase : std::uint8_t {
   kAwaitConnect,  // accepted, no CONNECT yet
+  kAwaitVerdict,  // CONNECT parked (kept in `held`) while the auth worker checks its password
   kAwaitAuth,     // CONNECT accepted so far, an enhanced-authentication exchange runs
   kAwaitSession,  // CONNECT accepted, waiting for the previous owner of the client id
   kConnected,     // CONNACK sent
@@ -263,6 +264,7 @@ struct ClientConn {
   bool server_keep_alive : 1 = false;  // Keep Alive was capped: announce it in CONNACK
   bool send_will : 1 = true;           // cleared by DISCONNECT with reason 0x00
   bool taken_over : 1 = false;         // the session moved to a newer connection
+  bool password_verified : 1 = false;  // the auth worker accepted the parked CONNECT
 
   SharedString client_id;
   SharedString username;

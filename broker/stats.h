@@ -30,6 +30,9 @@ struct BrokerStats {
   Counter acl_denied_subscribe;  // SUBSCRIBE filters refused
   Counter acl_denied_delivery;   // copies not delivered: the subscriber may not read the topic
   Counter acl_denied_will;       // wills not published: the client may not write the topic
+  Counter auth_failures;      // CONNECTs refused for an unknown user or a wrong password
+  Counter anonymous_refused;  // CONNECTs without a user name refused (anonymous not allowed)
+  Counter auth_deferred;      // CONNECTs parked while the auth worker checked their password
 };
 
 }  // namespace rmq::broker

@@ -92,6 +92,15 @@ void Broker::publish_sys() {
   if (shared_.acl() != nullptr) {  // --acl-file refusals: publishes, filters, deliveries, wills
     w.number("$SYS/broker/acl/denied", static_cast<long long>(t.acl_denied));
   }
+  const TlsTotals tls = shared_.tls_totals();
+  if (tls.handshakes + tls.refused + tls.timed_out > 0) {  // only once a TLS listener was used
+    w.number("$SYS/broker/tls/handshakes", static_cast<long long>(tls.handshakes));
+    w.number("$SYS/broker/tls/resumed", static_cast<long long>(tls.resumed));
+    w.number("$SYS/broker/tls/refused", static_cast<long long>(tls.refused));
+    w.number("$SYS/broker/tls/timed out", static_cast<long long>(tls.timed_out));
+  }
+  w.number("$SYS/broker/auth/failed", static_cast<long long>(t.auth_failures));
+  w.number("$SYS/broker/auth/anonymous refused", static_cast<long long>(t.anonymous_refused));
   w.number("$SYS/broker/subscriptions/count",
            static_cast<long long>(shared_.index().stats().subscriptions));
   const router::RetainedStats retained = shared_.client_retained().stats();

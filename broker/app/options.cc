@@ -107,7 +107,43 @@ struct Raw {
   std::uint32_t connect_timeout_s = 10;
   std::uint32_t linger_ms = 2000;
   TlsRaw tls;
+  std::string allow_anonymous;
 };
+
+bool parse_bool(const std::string& text, bool* out) {
+  if (text == "true") {
+    *out = true;
+    return true;
+  }
+  if (text == "false") {
+    *out = false;
+    return true;
+  }
+  return false;
+}
+
+void add_auth_flags(CLI::App& app, Raw& raw, Options& o) {
+  app.add_option("--password-file", o.password_file,
+                 "Mosquitto password file (user:$7$... lines, as mosquitto_passwd or `ringmq "
+                 "passwd` write them); clients with a user name must match it. Reloaded on SIGHUP")
+      ->type_name("FILE");
+  app.add_option("--allow-anonymous", raw.allow_anonymous,
+                 "Accept clients that give no user name: true or false (default: true unless a "
+                 "password file, a PSK file or client certificates are required)")
+      ->type_name("BOOL");
+}
+
+bool finish_auth(const Raw& raw, Options& o, std::string* error) {
+  if (!raw.allow_anonymous.empty()) {
+    bool allow = false;
+    if (!parse_bool(raw.allow_anonymous, &allow)) {
+      *error = "--allow-anonymous: '" + raw.allow_anonymous + "' is not true or false";
+      return false;
+    }
+    o.allow_anonymous = allow;
+  }
+  return true;
+}
 
 void add_flags(CLI::App& app, Raw& raw, Options& o) {
   broker::BrokerConfig& b = o.broker;
@@ -197,6 +233,7 @@ void add_flags(CLI::App& app, Raw& raw, Options& o) {
                  "Per-topic authorisation rules in Mosquitto's acl_file format (user, topic, "
                  "pattern lines); without it every client may publish and subscribe to anything")
       ->type_name("FILE");
+  add_auth_flags(app, raw, o);
   add_tls_flags(app, raw.tls, o.tls);
 }
 
@@ -237,10 +274,17 @@ bool finish(const Raw& raw, Options& o, std::string* error) {
       return false;
     }
   }
-  return finish_tls_options(raw.tls, o.tls, error);
+  if (!finish_tls_options(raw.tls, o.tls, error)) return false;
+  o.broker.identity_as_username = o.tls.identity_as_username;
+  return finish_auth(raw, o, error);
 }
 
 }  // namespace
+
+void resolve_allow_anonymous(Options& options, const AuthSources& sources) {
+  options.broker.allow_anonymous = options.allow_anonymous.value_or(
+      !sources.password_file && !sources.psk_file && !sources.require_client_cert);
+}
 
 unsigned online_cpus() {
   cpu_set_t set;

@@ -6,6 +6,7 @@
 // --deny-subscribe, add to them).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,22 @@ struct Options {
   broker::BrokerConfig broker;
   LogLevel log_level = LogLevel::kInfo;
   TlsOptions tls;
+  std::string password_file;  // --password-file; empty: none
+  // --allow-anonymous as given; nullopt: not given, the default depends on the other ways clients
+  // authenticate (resolve_allow_anonymous).
+  std::optional<bool> allow_anonymous;
 };
+
+// What else authenticates clients, for the default of --allow-anonymous.
+struct AuthSources {
+  bool password_file = false;
+  bool psk_file = false;             // --psk-file
+  bool require_client_cert = false;  // --tls-require-cert
+};
+
+// Sets options.broker.allow_anonymous: --allow-anonymous if given, otherwise true only when
+// nothing in `sources` is configured. main() calls it once every flag is parsed.
+void resolve_allow_anonymous(Options& options, const AuthSources& sources);
 
 struct ParseResult {
   // -1: run the broker with `options`; otherwise exit with this code after printing `output`

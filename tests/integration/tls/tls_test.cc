@@ -152,6 +152,38 @@ TEST_F(RequiredClientCert, MissingWrongCaExpiredAndRevokedAreRefused) {
   expect_still_serving(broker, with_client_cert("alice"));
 }
 
+// --tls-identity-as-username: the certificate's CN (alice) or, without one, its first SAN
+// (bob.example) is the user name the ACL sees; no password is asked for.
+TEST_F(RequiredClientCert, IdentityIsTheUserNameTheAclSees) {
+  const std::string acl = pki("acl-" + std::to_string(getpid()) + ".txt");
+  std::FILE* f = std::fopen(acl.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("user alice\ntopic readwrite alice/#\n\nuser bob.example\ntopic read #\n", f);
+  std::fclose(f);
+  std::vector<std::string> a = server_cert_args();
+  a.insert(a.end(), {"--tls-ca", pki("ca.pem"), "--tls-require-cert", "--tls-identity-as-username",
+                     "--acl-file", acl});
+  TlsBroker broker(a);
+  ASSERT_NE(broker.tls_port(), 0) << broker.process().log();
+  std::vector<std::string> bob = with_client_cert("bob");
+  bob.insert(bob.end(), {"-i", "bob-sub", "-F", "%t %p"});
+  auto sub = tls_subscribe(broker.tls_port(), bob, "#", 1);
+  ASSERT_NE(sub, nullptr);
+  std::vector<std::string> alice = with_client_cert("alice");
+  alice.insert(alice.end(), {"-i", "alice-pub"});
+  std::string output;
+  tls_publish(broker.tls_port(), alice, "bob/secret", "not allowed", &output);
+  EXPECT_EQ(tls_publish(broker.tls_port(), alice, "alice/temp", "21.5", &output), 0) << output;
+  EXPECT_EQ(sub->wait(20s), 0) << sub->output();
+  EXPECT_NE(sub->output().find("alice/temp 21.5"), std::string::npos) << sub->output();
+  EXPECT_EQ(sub->output().find("bob/secret"), std::string::npos) << sub->output();
+  EXPECT_TRUE(broker.process().wait_for_log("connect client=alice-pub ")) << broker.process().log();
+  EXPECT_NE(broker.process().log().find("user=alice\n"), std::string::npos)
+      << broker.process().log();
+  EXPECT_NE(broker.process().log().find("user=bob.example\n"), std::string::npos);
+  std::filesystem::remove(acl);
+}
+
 class Psk : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -187,6 +219,21 @@ TEST_F(Psk, RightKeyConnectsWrongKeyAndUnknownIdentityAreRefused) {
   }
 }
 
+TEST_F(Psk, IdentityIsTheUserNameAndAnonymousIsRefusedByDefault) {
+  TlsBroker broker({"--psk-file", psk_file_, "--tls-identity-as-username"});
+  ASSERT_NE(broker.tls_port(), 0) << broker.process().log();
+  const std::vector<std::string> device = {
+      "--psk",     "00112233445566778899aabbccddeeff", "--psk-identity", "device-1", "-i",
+      "psk-client"};
+  std::string output;
+  EXPECT_EQ(tls_publish(broker.tls_port(), device, "psk/topic", "m", &output), 0) << output;
+  EXPECT_TRUE(broker.process().wait_for_log("client=psk-client ")) << broker.process().log();
+  EXPECT_NE(broker.process().log().find("user=device-1\n"), std::string::npos)
+      << broker.process().log();
+  // A PSK file makes anonymous clients refused by default: the plain listener's clients too.
+  EXPECT_NE(tls_publish(broker.process().port(), {}, "t", "m", &output), 0) << output;
+}
+
 TEST(TlsBadPeers, PlaintextMqttToTheTlsPortIsClosed) {
   TlsBroker broker(server_cert_args());
   ASSERT_NE(broker.tls_port(), 0) << broker.process().log();
@@ -212,8 +259,8 @@ TEST(TlsBadPeers, TlsToThePlainPortFails) {
   expect_still_serving(broker, trust_ca());
 }
 
-TEST(TlsBadPeers, StalledHandshakeIsClosedAfterTheTimeout) {
-  TlsBroker broker(server_cert_args(), {"--tls-handshake-timeout", "1"});
+TEST(TlsBadPeers, StalledHandshakeIsClosedAfterTheTimeoutAndCounted) {
+  TlsBroker broker(server_cert_args(), {"--tls-handshake-timeout", "1", "--sys-interval", "1"});
   ASSERT_NE(broker.tls_port(), 0) << broker.process().log();
   const int fd = test_support::connect_loopback(broker.tls_port(), 30);
   ASSERT_GE(fd, 0);
@@ -222,6 +269,11 @@ TEST(TlsBadPeers, StalledHandshakeIsClosedAfterTheTimeout) {
   ASSERT_EQ(::send(fd, hello, sizeof(hello), MSG_NOSIGNAL), static_cast<ssize_t>(sizeof(hello)));
   EXPECT_TRUE(closed_by_broker(fd)) << "not closed within 30 s";
   ::close(fd);
+  // No other TLS connection came before: the first value published is this timeout.
+  Command sys({"mosquitto_sub", "-p", broker.plain_port_text(), "-t", "$SYS/broker/tls/timed out",
+               "-C", "1", "-W", "10"});
+  EXPECT_EQ(sys.wait(15s), 0) << sys.output();
+  EXPECT_EQ(sys.output(), "1\n");
   expect_still_serving(broker, trust_ca());
 }
 
