@@ -194,7 +194,9 @@ void expect_reconnects(const BenchRun& r, int resumed) {
     EXPECT_GE(rc["resumed_fraction"].get<double>(), 0.5) << rc.dump(2);
   }
   const json& l = rc["latency_us"];
-  EXPECT_EQ(l["count"], rc["count"]);
+  // Counters and histogram are read a moment apart at each end of the measured interval.
+  const auto count = rc["count"].get<double>();
+  EXPECT_NEAR(l["count"].get<double>(), count, count / 100 + 10);
   EXPECT_GT(l["p50"].get<double>(), 0);
   EXPECT_LE(l["p50"].get<double>(), l["p99"].get<double>());
   EXPECT_LE(l["p99"].get<double>(), l["max"].get<double>());
