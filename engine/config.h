@@ -5,11 +5,13 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "tls/tls.h"
 
 namespace rmq::engine {
 
@@ -18,6 +20,9 @@ using namespace std::chrono_literals;
 struct ListenAddress {
   std::string host = "0.0.0.0";  // an IPv4 or IPv6 literal ("::" or "::1" for IPv6)
   std::uint16_t port = 0;        // 0: an ephemeral port, shared by every shard's listener
+  // Set: a TLS listener; its connections reach the handler (on_open) once their handshake
+  // completed, and the handler sends and receives plaintext.
+  std::shared_ptr<tls::TlsContext> tls;
 };
 
 // The io_uring setup flags to try first; setup falls back down this list on kernels that refuse.
@@ -85,6 +90,8 @@ struct EngineConfig {
   // Block SIGINT/SIGTERM in the thread calling Engine::start (before shard threads inherit the
   // mask) and stop the engine when one arrives (read by shard 0 through a signalfd).
   bool handle_signals = false;
+  // A TLS connection whose handshake has not completed this long after accept is closed.
+  Duration tls_handshake_timeout = 10s;
   // With handle_signals: SIGHUP calls this on shard 0's thread (reload certificates, password and
   // ACL files). It may take a little while (file reads) but must not block on other shards.
   std::function<void()> on_reload;

@@ -42,7 +42,9 @@ struct Connection {
   bool starved : 1 = false;         // on the shard's re-arm list (recv ended, e.g. -ENOBUFS)
   bool closing_listed : 1 = false;  // on the shard's closing list
   bool peer_eof : 1 = false;        // the peer shut down its side: no linger, no more recv
-  bool close_notified : 1 = false;  // on_close delivered: the layer above's id is stale
+  bool close_notified : 1 = false;  // on_close delivered, or (TLS) on_open not yet: the layer
+                                    // above holds no valid id
+  bool tls : 1 = false;             // accepted on a TLS listener: Shard::tls_links_[slot] is set
   union {
     std::uint32_t need = 0;   // in use: RecvResult::need for the bytes in `tail`
     std::uint32_t next_free;  // kFree: the free-list link

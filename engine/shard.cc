@@ -185,6 +185,7 @@ bool Shard::advance_lifecycle() {
     did_work = true;
   }
   did_work |= advance_closing();
+  if (!handshakes_.empty()) did_work |= expire_handshakes();
   if (stopping_) did_work |= advance_stop();
   return did_work;
 }
@@ -222,6 +223,7 @@ bool Shard::flush_dirty_connections() {
   for (std::uint32_t slot : flushing_) {
     Connection& conn = slab_.at(slot);
     conn.dirty = false;
+    if (conn.tls && conn.state == ConnState::kOpen) encrypt_pending(slot, conn);
     const bool sendable = conn.state == ConnState::kOpen || conn.state == ConnState::kDraining;
     if (sendable && !conn.send_in_flight && conn.sendq != nullptr && !conn.sendq->empty()) {
       submit_send(slot, conn);
@@ -233,7 +235,7 @@ bool Shard::flush_dirty_connections() {
 
 bool Shard::need_tick() const {
   return !wheel_.empty() || !closing_.empty() || stopping_ || !starved_.empty() ||
-         accept_backoff_until_ > MonoTime{};
+         !handshakes_.empty() || accept_backoff_until_ > MonoTime{};
 }
 
 void Shard::submit_and_wait(bool did_work) {

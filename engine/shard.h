@@ -15,6 +15,7 @@
 #include <sys/signalfd.h>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -28,6 +29,7 @@
 #include "engine/pool.h"
 #include "engine/stats.h"
 #include "engine/timer_wheel.h"
+#include "engine/tls_link.h"
 #include "engine/user_data.h"
 
 namespace rmq::engine {
@@ -61,6 +63,9 @@ class Shard {
   // The layer above's pointer for a connection (nullptr for a stale id).
   void set_user_data(ConnId id, void* user);
   void* user_data(ConnId id) const;
+  // The TLS peer of a connection accepted on a TLS listener (certificate or PSK identity,
+  // version, cipher); nullptr for a plain connection or a stale id.
+  const tls::TlsPeer* tls_peer(ConnId id) const;
 
   // Posts `message` to shard `to` (this one included). kResourceExhausted when that mailbox is
   // full: backpressure, the message was not queued and its contents still belong to the caller.
@@ -115,9 +120,10 @@ class Shard {
   // Completions (shard_io.cc).
   void dispatch(const Completion& c);
   void on_accept(std::uint32_t listener, const Completion& c);
-  void accept_connection(int fd);
+  void accept_connection(int fd, std::uint32_t listener);
   void on_recv(const UserData& op, const Completion& c);
-  void deliver(std::uint32_t slot, Connection& conn, std::uint16_t buffer_id, std::size_t length);
+  void deliver_bytes(std::uint32_t slot, Connection& conn, std::span<const std::byte> chunk,
+                     ProvidedBufferRing* ring, std::uint16_t buffer_id);
   bool stash(std::uint32_t slot, Connection& conn, std::span<const std::byte> bytes);
   void on_send(const UserData& op, const Completion& c);
   void on_msg_ring_failed(ShardId to, OpTag tag, int res);
@@ -134,6 +140,19 @@ class Shard {
   std::span<iovec> lend_iovecs(std::size_t wanted);
   void submit_send(std::uint32_t slot, Connection& conn);
   void send_msg_ring(ShardId to, OpTag tag);
+
+  // TLS connections (shard_tls.cc).
+  void open_tls(std::uint32_t slot, Connection& conn, tls::TlsContext& context);
+  void receive_tls(std::uint32_t slot, Connection& conn, std::span<const std::byte> ciphertext);
+  bool advance_handshake(std::uint32_t slot, Connection& conn, TlsLink& link);
+  void read_plaintext(std::uint32_t slot, Connection& conn, TlsLink& link);
+  Status send_tls(std::uint32_t slot, Connection& conn, SharedBytes bytes);
+  void encrypt_pending(std::uint32_t slot, Connection& conn);
+  void queue_ciphertext(std::uint32_t slot, Connection& conn, TlsLink& link);
+  void close_tls(std::uint32_t slot, Connection& conn);
+  bool expire_handshakes();
+  void release_tls(std::uint32_t slot, Connection& conn);
+  static PeerAddress peer_address(int fd);
 
   // Connection lifecycle (shard_conn.cc).
   Connection* find(ConnId id);
@@ -156,6 +175,7 @@ class Shard {
   void begin_stop();
   bool advance_stop();
   void wake_other_shards();
+  std::size_t queued_bytes(std::uint32_t slot, const Connection& conn) const;
   bool reserve_connection();
   void release_connection();
   bool need_tick() const;
@@ -183,6 +203,17 @@ class Shard {
   ExternalInbox inbox_;
   std::uint64_t inbox_counter_ = 0;  // the eventfd read's buffer
   std::vector<MailboxMessage> inbox_batch_;
+
+  // TLS: links by slot (set for connections with Connection::tls), handshakes in accept order
+  // (so their deadlines are in order), plaintext scratch for decrypting and for building records.
+  struct PendingHandshake {
+    std::uint32_t slot;
+    std::uint32_t generation;
+  };
+  std::vector<std::unique_ptr<TlsLink>> tls_links_;
+  std::deque<PendingHandshake> handshakes_;
+  std::vector<std::byte> tls_read_scratch_;
+  std::vector<std::byte> tls_write_scratch_;
 
   std::vector<std::uint32_t> dirty_;     // slots with bytes to send and no send in flight
   std::vector<std::uint32_t> flushing_;  // scratch for flush_dirty_connections

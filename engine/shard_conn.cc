@@ -22,12 +22,13 @@ Status Shard::send(ConnId id, SharedBytes bytes) {
     return Status(StatusCode::kUnavailable, "connection is not open");
   }
   if (bytes.empty()) return OkStatus();
-  const std::size_t queued = conn->sendq != nullptr ? conn->sendq->queued_bytes() : 0;
+  const std::size_t queued = queued_bytes(id.slot(), *conn);
   if (config_.max_queued_bytes_per_conn != 0 &&
       queued + bytes.size() > config_.max_queued_bytes_per_conn) {
     stats_.send_rejected.add();
     return Status(StatusCode::kResourceExhausted, "connection send queue is full");
   }
+  if (conn->tls) return send_tls(id.slot(), *conn, std::move(bytes));
   if (conn->sendq == nullptr) conn->sendq = send_queues_.acquire();
   stats_.queued_bytes.add(static_cast<std::int64_t>(bytes.size()));
   conn->sendq->push(std::move(bytes));
@@ -41,6 +42,7 @@ void Shard::close(ConnId id, CloseMode mode) {
   if (mode == CloseMode::kAbort) {
     abort_connection(id.slot(), *conn, CloseReason::kLocalClose);
   } else {
+    if (conn->tls) close_tls(id.slot(), *conn);
     begin_flush_close(id.slot(), *conn, CloseReason::kLocalClose);
   }
 }
@@ -52,7 +54,15 @@ bool Shard::is_open(ConnId id) const {
 
 std::size_t Shard::queued_bytes(ConnId id) const {
   const Connection* conn = find(id);
-  return conn != nullptr && conn->sendq != nullptr ? conn->sendq->queued_bytes() : 0;
+  return conn != nullptr ? queued_bytes(id.slot(), *conn) : 0;
+}
+
+// Ciphertext or plain bytes in the send queue, plus (TLS) plaintext not yet encrypted.
+std::size_t Shard::queued_bytes(std::uint32_t slot, const Connection& conn) const {
+  std::size_t queued = conn.sendq != nullptr ? conn.sendq->queued_bytes() : 0;
+  if (conn.tls && tls_links_[slot]->plain != nullptr)
+    queued += tls_links_[slot]->plain->queued_bytes();
+  return queued;
 }
 
 std::size_t Shard::queued_bytes() const {
@@ -131,7 +141,7 @@ void Shard::finish_flush(std::uint32_t slot, Connection& conn) {
     // The recv stays armed (or is re-armed) to read and discard until the peer's EOF.
     if (!conn.recv_armed) mark_starved(slot, conn);
     recv_tails_.give_back(std::move(conn.tail));
-    notify_close(slot, conn);
+    if (!conn.close_notified) notify_close(slot, conn);
     return;
   }
   conn.state = ConnState::kShutdown;
@@ -199,6 +209,7 @@ void Shard::finalize(std::uint32_t slot, Connection& conn) {
   const bool notify = !conn.close_notified;
   ::close(conn.fd);
   drop_send_queue(conn);
+  if (conn.tls) release_tls(slot, conn);
   recv_tails_.give_back(std::move(conn.tail));
   slab_.free(slot);
   release_connection();
@@ -225,7 +236,8 @@ void Shard::begin_stop() {
   for (std::uint32_t slot = 0; slot < slab_.slots(); ++slot) {
     Connection& conn = slab_.at(slot);
     if (conn.state != ConnState::kOpen) continue;
-    handler_->on_shutdown(conn_id(slot, conn));
+    if (!conn.close_notified) handler_->on_shutdown(conn_id(slot, conn));
+    if (conn.tls) close_tls(slot, conn);
     begin_flush_close(slot, conn, CloseReason::kShutdown);
   }
 }

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <csignal>
 #include <cerrno>
+#include <csignal>
 
 #include "base/log.h"
 #include "engine/shard.h"
@@ -80,7 +80,7 @@ void Shard::arm_accept(std::uint32_t listener) {
 void Shard::on_accept(std::uint32_t listener, const Completion& c) {
   if ((c.flags & IORING_CQE_F_MORE) == 0) accept_armed_[listener] = false;
   if (c.res >= 0) {
-    accept_connection(c.res);
+    accept_connection(c.res, listener);
     return;
   }
   if (c.res == -ECANCELED) return;
@@ -105,7 +105,7 @@ void Shard::release_connection() {
   shared_.open_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void Shard::accept_connection(int fd) {
+void Shard::accept_connection(int fd, std::uint32_t listener) {
   std::uint32_t slot = 0;
   Connection* conn = nullptr;
   if (stopping_ || !reserve_connection()) {
@@ -129,12 +129,11 @@ void Shard::accept_connection(int fd) {
   stats_.accepted.add();
   stats_.connections.add(1);
   arm_recv(slot, *conn);
-  PeerAddress peer;
-  peer.length = sizeof(peer.storage);
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer.storage), &peer.length) != 0) {
-    peer.length = 0;
+  if (tls::TlsContext* context = config_.listen[listener].tls.get()) {
+    open_tls(slot, *conn, *context);  // on_open once the handshake completes
+    return;
   }
-  handler_->on_open(conn_id(slot, *conn), peer);
+  handler_->on_open(conn_id(slot, *conn), peer_address(fd));
 }
 
 void Shard::arm_recv(std::uint32_t slot, Connection& conn) {
@@ -164,8 +163,12 @@ void Shard::on_recv(const UserData& op, const Completion& c) {
     const auto buffer_id = static_cast<std::uint16_t>(c.flags >> IORING_CQE_BUFFER_SHIFT);
     buffers_->on_delivered(buffer_id);
     stats_.recv_bytes.add(static_cast<std::uint64_t>(c.res));
-    if (conn.state == ConnState::kOpen) {
-      deliver(slot, conn, buffer_id, static_cast<std::size_t>(c.res));
+    const std::span<const std::byte> chunk(buffers_->buffer(buffer_id),
+                                           static_cast<std::size_t>(c.res));
+    if (conn.state == ConnState::kOpen && conn.tls) {
+      receive_tls(slot, conn, chunk);
+    } else if (conn.state == ConnState::kOpen) {
+      deliver_bytes(slot, conn, chunk, buffers_.get(), buffer_id);
     } else {
       stats_.discarded_bytes.add(static_cast<std::uint64_t>(c.res));
     }
@@ -196,17 +199,17 @@ bool Shard::wants_recv(const Connection& conn) {
   return reading && !conn.peer_eof && !conn.recv_armed;
 }
 
-// Hands `length` bytes of receive buffer `buffer_id` to the handler: zero-copy while the
-// connection has no unconsumed tail; while it has one, only as many bytes as the handler said it
-// needs are appended to the tail, and the rest is handed over zero-copy again.
-void Shard::deliver(std::uint32_t slot, Connection& conn, std::uint16_t buffer_id,
-                    std::size_t length) {
+// Hands `chunk` (received into buffer `buffer_id` of `ring`, or, with a null ring, plaintext the
+// handler may not keep a lease on) to the handler: zero-copy while the connection has no
+// unconsumed tail; while it has one, only as many bytes as the handler said it needs are appended
+// to the tail, and the rest is handed over zero-copy again.
+void Shard::deliver_bytes(std::uint32_t slot, Connection& conn, std::span<const std::byte> chunk,
+                          ProvidedBufferRing* ring, std::uint16_t buffer_id) {
   const ConnId id = conn_id(slot, conn);
-  const std::span<const std::byte> chunk(buffers_->buffer(buffer_id), length);
   std::size_t offset = 0;
   while (offset < chunk.size() && conn.state == ConnState::kOpen) {
     if (conn.tail == nullptr) {
-      const RecvView view(chunk.subspan(offset), buffers_.get(), buffer_id);
+      const RecvView view(chunk.subspan(offset), ring, buffer_id);
       const RecvResult result = handler_->on_data(id, view);
       offset += std::min(result.consumed, chunk.size() - offset);
       if (offset < chunk.size() && conn.state == ConnState::kOpen &&
@@ -289,11 +292,13 @@ void Shard::on_send(const UserData& op, const Completion& c) {
   conn.sendq->complete_send(sent);
   stats_.send_bytes.add(sent);
   stats_.queued_bytes.sub(static_cast<std::int64_t>(sent));
-  if (conn.sendq->empty()) {
-    send_queues_.give_back(std::move(conn.sendq));
-  } else {
+  if (!conn.sendq->empty()) {
     mark_dirty(slot, conn);
+    return;
   }
+  send_queues_.give_back(std::move(conn.sendq));
+  // Plaintext queued while this send was in flight was not listed for encryption.
+  if (conn.tls && tls_links_[slot]->plain != nullptr) mark_dirty(slot, conn);
 }
 
 void Shard::send_msg_ring(ShardId to, OpTag tag) {

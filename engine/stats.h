@@ -32,6 +32,14 @@ struct ShardStats {
   Counter partial_sends;  // sendmsg completions that sent less than offered
   Counter send_rejected;  // Shard::send over max_queued_bytes_per_conn
 
+  // TLS.
+  Counter tls_handshakes;          // handshakes completed
+  Counter tls_resumed;             // of which resumed an earlier session (ticket)
+  Counter tls_handshake_failures;  // handshakes refused (not TLS, bad certificate, wrong PSK, ...)
+  Counter
+      tls_handshake_timeouts;  // handshakes not completed in EngineConfig::tls_handshake_timeout
+  Counter tls_record_errors;   // connections closed on a bad record after the handshake
+
   // Mailboxes.
   Counter mailbox_posted;
   Counter mailbox_received;

@@ -14,6 +14,7 @@ const char* to_string(CloseReason reason) {
     case CloseReason::kShutdown: return "shutdown";
     case CloseReason::kFlushTimeout: return "flush timeout";
     case CloseReason::kRecvOverflow: return "receive overflow";
+    case CloseReason::kTlsError: return "TLS error";
   }
   return "unknown";
 }

@@ -57,6 +57,7 @@ enum class CloseReason : std::uint8_t {
   kShutdown,      // engine shutdown
   kFlushTimeout,  // a flushing close did not drain in time
   kRecvOverflow,  // unconsumed receive bytes exceeded EngineConfig::max_pending_recv_bytes
+  kTlsError,      // a TLS record failed to decrypt or the peer sent a fatal alert
 };
 
 const char* to_string(CloseReason reason);

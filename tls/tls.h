@@ -27,22 +27,23 @@ struct TlsConfig {
   std::string key_file;   // a PSK file (PSK-only listener); PEM private key
   std::string ca_file;    // PEM CA bundle for client certificates; empty: no client certificates
   std::string crl_file;   // PEM CRL checked against client certificates; empty: none
-  bool require_client_cert = false;  // refuse clients without a valid certificate
+  bool require_client_cert = false;  // refuse clients without a valid certificate (needs
+                                     // ca_file; not with psk_file)
   TlsVersion min_version = TlsVersion::kTls12;
-  std::string cipher_list;    // TLS 1.2 ciphers (OpenSSL syntax); empty: a sane default
-  std::string ciphersuites;   // TLS 1.3 suites; empty: OpenSSL's default
-  std::string psk_file;       // lines "identity:hexkey"; empty: no PSK
-  std::string psk_hint;       // TLS 1.2 PSK identity hint; may be empty
+  std::string cipher_list;   // TLS 1.2 ciphers (OpenSSL syntax); empty: a sane default
+  std::string ciphersuites;  // TLS 1.3 suites; empty: OpenSSL's default
+  std::string psk_file;      // lines "identity:hexkey"; empty: no PSK
+  std::string psk_hint;      // TLS 1.2 PSK identity hint; may be empty
   bool session_tickets = true;
 };
 
 // Why a handshake or a record failed, for counters and log lines.
 enum class TlsFailure : std::uint8_t {
   kNone,
-  kProtocol,      // not TLS, bad record, unsupported version, no shared cipher, bad ALPN
-  kCertificate,   // client certificate missing, expired, revoked or not signed by the CA
-  kPsk,           // unknown PSK identity or wrong key
-  kClosed,        // the peer sent close_notify
+  kProtocol,     // not TLS, bad record, unsupported version, no shared cipher, bad ALPN
+  kCertificate,  // client certificate missing, expired, revoked or not signed by the CA
+  kPsk,          // unknown PSK identity or wrong key
+  kClosed,       // the peer sent close_notify
 };
 
 // The peer as the handshake established it.
@@ -61,11 +62,13 @@ class TlsSession;
 class TlsContext {
  public:
   // Loads and checks everything `config` names (files readable, key matches certificate, PSK
-  // lines well formed). The message names the file and the problem.
+  // lines well formed). The message names the file and the problem; like every message of
+  // create() and reload(), it is kept for the life of the process (each distinct text once).
   static Result<std::shared_ptr<TlsContext>> create(const TlsConfig& config);
   ~TlsContext();
 
-  // A server session in its handshake, using the current configuration.
+  // A server session in its handshake, using the current configuration (nullptr only when
+  // OpenSSL cannot allocate one).
   std::unique_ptr<TlsSession> new_session();
 
   // Reloads the certificate, key, CA, CRL and PSK file from the same paths. On failure the
@@ -103,7 +106,8 @@ class TlsSession {
   // Decrypts into `out`: sets *produced (0 with kWantRead when no whole record is buffered).
   virtual TlsIo read(std::span<std::byte> out, std::size_t* produced) = 0;
 
-  // Encrypts all of `plaintext` (one or more records) into the outgoing ciphertext.
+  // Encrypts all of `plaintext` (one or more records) into the outgoing ciphertext. Before the
+  // handshake is done it advances the handshake instead and takes nothing unless that completes.
   virtual TlsIo write(std::span<const std::byte> plaintext) = 0;
 
   // Outgoing ciphertext (handshake messages, records, alerts) waiting to be sent.

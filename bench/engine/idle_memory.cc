@@ -48,7 +48,7 @@ class IdleService : public rmq::engine::ShardHandler {
                              std::atomic<std::uint64_t>& opened) {
   rmq::engine::EngineConfig config;
   config.shards = shards;
-  config.listen.push_back(rmq::engine::ListenAddress{"127.0.0.1", 0});
+  config.listen.push_back(rmq::engine::ListenAddress{"127.0.0.1", 0, nullptr});
   config.handle_signals = true;
   auto engine = rmq::engine::Engine::start(
       config, [&](rmq::engine::Shard&) { return std::make_unique<IdleService>(opened); });

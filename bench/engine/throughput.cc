@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 engine::EngineConfig server_config(std::uint32_t shards) {
   engine::EngineConfig config;
   config.shards = shards;
-  config.listen.push_back(engine::ListenAddress{"127.0.0.1", 0});
+  config.listen.push_back(engine::ListenAddress{"127.0.0.1", 0, nullptr});
   config.recv_buffer_count = 1024;
   config.recv_buffer_size = 16 * 1024;
   return config;

@@ -104,6 +104,7 @@ struct Raw {
   std::uint32_t topic_alias_maximum = 64;
   std::uint32_t connect_timeout_s = 10;
   std::uint32_t linger_ms = 2000;
+  TlsRaw tls;
 };
 
 void add_flags(CLI::App& app, Raw& raw, Options& o) {
@@ -190,6 +191,7 @@ void add_flags(CLI::App& app, Raw& raw, Options& o) {
                  "SUBACK 0x80; "
                  "repeatable")
       ->type_name("FILTER");
+  add_tls_flags(app, raw.tls, o.tls);
 }
 
 // Checks what CLI11 could not and fills `o`; false with a one-line error naming the key.
@@ -221,7 +223,8 @@ bool finish(const Raw& raw, Options& o, std::string* error) {
   o.broker.topic_alias_maximum = static_cast<std::uint16_t>(raw.topic_alias_maximum);
   o.broker.connect_timeout = std::chrono::seconds(raw.connect_timeout_s);
   o.engine.linger_timeout = std::chrono::milliseconds(raw.linger_ms);
-  return true;
+  o.engine.tls_handshake_timeout = std::chrono::seconds(o.tls.handshake_timeout_s);
+  return finish_tls_options(raw.tls, o.tls, error);
 }
 
 }  // namespace
@@ -319,6 +322,7 @@ ParseResult parse_options(const std::vector<std::string>& args) {
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   add_flags(app, raw, result.options);
   app.get_option("--listen")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.get_option("--tls-listen")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.get_option("--deny-subscribe")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 
   std::set<std::string> keys;

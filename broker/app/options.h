@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "broker/app/tls_options.h"
 #include "broker/broker_config.h"
 #include "engine/config.h"
 
@@ -19,6 +20,7 @@ struct Options {
   engine::EngineConfig engine;
   broker::BrokerConfig broker;
   LogLevel log_level = LogLevel::kInfo;
+  TlsOptions tls;
 };
 
 struct ParseResult {

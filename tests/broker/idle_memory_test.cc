@@ -62,7 +62,7 @@ class IdleMemoryTest : public ::testing::Test {
     engine::EngineConfig engine_config;
     engine_config.shards = 2;
     engine_config.pin_threads = false;
-    engine_config.listen.push_back(engine::ListenAddress{"127.0.0.1", 0});
+    engine_config.listen.push_back(engine::ListenAddress{"127.0.0.1", 0, nullptr});
     shared_ = std::make_unique<BrokerShared>(config, engine_config.shards);
     auto started = engine::Engine::start(engine_config, [this](engine::Shard& shard) {
       return std::make_unique<Broker>(shard, *shared_);

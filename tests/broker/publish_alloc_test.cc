@@ -159,7 +159,7 @@ class PublishAllocTest : public ::testing::Test {
     engine::EngineConfig engine_config;
     engine_config.shards = 2;
     engine_config.pin_threads = false;
-    engine_config.listen.push_back(engine::ListenAddress{"127.0.0.1", 0});
+    engine_config.listen.push_back(engine::ListenAddress{"127.0.0.1", 0, nullptr});
     engine_config.max_pending_recv_bytes = config.max_packet_size + 64 * 1024;
     engine_config.max_queued_bytes_per_conn = config.send_hard_limit_bytes;
     engine_config.mailbox_capacity = mailbox_capacity_;

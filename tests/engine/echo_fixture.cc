@@ -68,7 +68,7 @@ void EchoHandler::on_shutdown(ConnId id) {
 EngineConfig EchoServer::default_config(std::uint32_t shards, std::string host) {
   EngineConfig config;
   config.shards = shards;
-  config.listen.push_back(ListenAddress{std::move(host), 0});
+  config.listen.push_back(ListenAddress{std::move(host), 0, nullptr});
   config.recv_buffer_count = 256;
   config.recv_buffer_size = 16 * 1024;
   config.timer_tick = std::chrono::milliseconds(5);

@@ -208,7 +208,7 @@ TEST(EngineEcho, MaxConnectionsIsEnforcedAcrossShards) {
 TEST(EngineEcho, IPv6AndIPv4ListenersSideBySide) {
   if (!testing::has_ipv6_loopback()) GTEST_SKIP() << "no ::1 on this host";
   EngineConfig config = EchoServer::default_config(2, "::1");
-  config.listen.push_back(ListenAddress{"127.0.0.1", 0});
+  config.listen.push_back(ListenAddress{"127.0.0.1", 0, nullptr});
   EchoServer server(config);
   ASSERT_TRUE(server.ok()) << server.status().message();
   const int v6 = testing::connect_to("::1", server.engine().port(0));

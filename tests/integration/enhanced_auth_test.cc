@@ -68,7 +68,7 @@ class EnhancedAuth : public ::testing::Test {
     engine::EngineConfig engine_config;
     engine_config.shards = 2;
     engine_config.pin_threads = false;
-    engine_config.listen.push_back(engine::ListenAddress{"127.0.0.1", 0});
+    engine_config.listen.push_back(engine::ListenAddress{"127.0.0.1", 0, nullptr});
     shared_ = std::make_unique<broker::BrokerShared>(config, engine_config.shards);
     shared_->set_authenticator(std::make_unique<ChallengeAuthenticator>());
     auto started = engine::Engine::start(engine_config, [this](engine::Shard& shard) {
