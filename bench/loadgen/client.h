@@ -51,14 +51,17 @@ struct Client {
   bool readable = false;       // edge-triggered readiness not yet consumed
   bool writable = false;
   bool in_backlog = false;
+  bool reconnecting = false;      // reconnect: this connection is a reconnection, not the first
+  bool reconnect_due = false;     // reconnect: CONNACK came; disconnect and connect again
   std::uint16_t keepalive_s = 0;  // --keepalive, or a 5.0 broker's Server Keep Alive
-  std::uint64_t started_ns = 0;
+  std::uint64_t started_ns = 0;   // connect() of the current connection
   std::uint64_t last_send_ns = 0;
   ByteBuffer in;
   ByteBuffer out;
   std::string client_id;
   std::string filter;  // subscribers
   std::unique_ptr<PublisherState> pub;
+  TlsSessionSlot tls_session;  // --tls-resume: the latest session the broker issued
 };
 
 }  // namespace rmq::loadgen

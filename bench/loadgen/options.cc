@@ -14,14 +14,15 @@ namespace {
 
 constexpr const char* kDescription =
     "ringmq-bench: MQTT load generator for any broker.\n"
-    "Scenarios: conn, fanin, fanout, pairs, shared, composite (see bench/loadgen/README.md).";
+    "Scenarios: conn, reconnect, fanin, fanout, pairs, shared, composite (see "
+    "bench/loadgen/README.md).";
 
 const std::map<std::string, Scenario>& scenario_names() {
   static const std::map<std::string, Scenario> kNames = {
-      {"conn", Scenario::kConn},          {"fanin", Scenario::kFanin},
-      {"fanout", Scenario::kFanout},      {"pairs", Scenario::kPairs},
-      {"p2p", Scenario::kPairs},          {"shared", Scenario::kShared},
-      {"composite", Scenario::kComposite}};
+      {"conn", Scenario::kConn},           {"fanin", Scenario::kFanin},
+      {"fanout", Scenario::kFanout},       {"pairs", Scenario::kPairs},
+      {"p2p", Scenario::kPairs},           {"shared", Scenario::kShared},
+      {"composite", Scenario::kComposite}, {"reconnect", Scenario::kReconnect}};
   return kNames;
 }
 
@@ -43,7 +44,7 @@ std::string one_line(std::string text) {
 void add_workload_flags(CLI::App& app, Raw& raw, Options& o) {
   std::vector<std::string> names;
   for (const auto& [name, _] : scenario_names()) names.push_back(name);
-  app.add_option("scenario", raw.scenario, "conn|fanin|fanout|pairs|shared|composite")
+  app.add_option("scenario", raw.scenario, "conn|reconnect|fanin|fanout|pairs|shared|composite")
       ->required()
       ->check(CLI::IsMember(names));
   app.add_option("--load", raw.load, "composite: the active scenario beside the idle connections")
@@ -78,9 +79,9 @@ void add_workload_flags(CLI::App& app, Raw& raw, Options& o) {
       ->check(CLI::Range(1u, 10'000'000u));
   app.add_option("--pairs", raw.pairs, "Publisher/subscriber pairs (pairs; default 50)")
       ->check(CLI::Range(1u, 10'000'000u));
-  app.add_option("--connections", o.connections, "Connections (conn)")
-      ->check(CLI::Range(1u, 10'000'000u))
-      ->capture_default_str();
+  app.add_option("--connections", o.connections,
+                 "Connections (conn, default 1000; reconnect: clients reconnecting, default 50)")
+      ->check(CLI::Range(1u, 10'000'000u));
   app.add_option("--idle", o.idle, "Idle connections beside the load")
       ->check(CLI::Range(0u, 10'000'000u))
       ->capture_default_str();
@@ -140,6 +141,8 @@ void add_connection_flags(CLI::App& app, Raw& raw, Options& o) {
   app.add_option("--cert", o.cert, "TLS: client certificate");
   app.add_option("--key", o.key, "TLS: client private key");
   app.add_flag("--insecure", o.insecure, "TLS: do not verify the broker's certificate");
+  app.add_flag("--tls-resume", o.tls_resume,
+               "TLS: offer each client's latest session when it reconnects (resumption)");
 }
 
 void add_report_flags(CLI::App& app, Options& o) {
@@ -202,6 +205,7 @@ std::string check_combination(const Raw& raw, Options& o) {
     return "--cafile/--cert/--key/--insecure: need --tls";
   }
   if (o.cert.empty() != o.key.empty()) return "--cert: --cert and --key go together";
+  if (o.tls_resume && !o.tls) return "--tls-resume: needs --tls";
   if (o.json_path == "-" && !o.quiet) o.quiet = true;  // stdout carries the JSON only
   if (o.client_prefix.empty()) o.client_prefix = "rmqb-" + std::to_string(getpid()) + "-";
   return "";
@@ -217,6 +221,7 @@ const char* to_string(Scenario s) {
     case Scenario::kPairs: return "pairs";
     case Scenario::kShared: return "shared";
     case Scenario::kComposite: return "composite";
+    case Scenario::kReconnect: return "reconnect";
   }
   return "?";
 }
@@ -224,7 +229,11 @@ const char* to_string(Scenario s) {
 void apply_scenario_defaults(Options& o) {
   const Scenario active = o.scenario == Scenario::kComposite ? o.load : o.scenario;
   switch (active) {
-    case Scenario::kConn: o.publishers = o.subscribers = 0; return;
+    case Scenario::kConn:
+    case Scenario::kReconnect:
+      o.publishers = o.subscribers = 0;
+      if (o.connections == 0) o.connections = active == Scenario::kConn ? 1000 : 50;
+      return;
     case Scenario::kFanin:
       if (o.publishers == 0) o.publishers = 50;
       if (o.subscribers == 0) o.subscribers = 1;

@@ -13,7 +13,15 @@
 
 namespace rmq::loadgen {
 
-enum class Scenario : std::uint8_t { kConn, kFanin, kFanout, kPairs, kShared, kComposite };
+enum class Scenario : std::uint8_t {
+  kConn,
+  kFanin,
+  kFanout,
+  kPairs,
+  kShared,
+  kComposite,
+  kReconnect,  // connect, CONNACK, DISCONNECT, again: connection setups (TLS handshakes) per second
+};
 
 const char* to_string(Scenario s);
 
@@ -42,7 +50,7 @@ struct Options {
   bool nodelay = true;
   std::uint32_t publishers = 0;              // 0: the scenario's default
   std::uint32_t subscribers = 0;             // 0: the scenario's default
-  std::uint32_t connections = 1000;          // conn
+  std::uint32_t connections = 0;             // conn (default 1000), reconnect (default 50)
   std::uint32_t idle = 0;                    // idle connections beside the load
   double connect_rate = 0;                   // new connections per second; 0 = unlimited
   std::uint32_t connect_concurrency = 1000;  // connections being set up at once
@@ -54,6 +62,7 @@ struct Options {
   bool tls = false;
   std::string cafile, cert, key;
   bool insecure = false;
+  bool tls_resume = false;  // reconnect: offer each client's latest session again
 };
 
 struct ParseOutcome {
@@ -66,7 +75,8 @@ struct ParseOutcome {
 ParseOutcome parse_options(const std::vector<std::string>& args);  // args exclude argv[0]
 
 // Publisher and subscriber counts after scenario defaults: conn has none; fanin defaults to
-// 50 -> 1, fanout 1 -> 50, pairs 50 pairs, shared 10 -> 5 members.
+// 50 -> 1, fanout 1 -> 50, pairs 50 pairs, shared 10 -> 5 members; conn and reconnect have
+// idle connections only (--connections, default 1000 and 50).
 void apply_scenario_defaults(Options& o);
 
 }  // namespace rmq::loadgen

@@ -66,7 +66,8 @@ Scenario active_scenario(const Options& o) {
 }
 
 std::uint32_t idle_count(const Options& o) {
-  return o.scenario == Scenario::kConn ? o.connections : o.idle;
+  const bool only_idle = o.scenario == Scenario::kConn || o.scenario == Scenario::kReconnect;
+  return only_idle ? o.connections : o.idle;
 }
 
 std::string subscription_filter(const Options& o, std::uint32_t subscriber) {

@@ -21,7 +21,7 @@ DeliveryShape shape_of(const Options& o);
 // The scenario the publishers and subscribers follow (composite: its --load).
 Scenario active_scenario(const Options& o);
 
-// Idle connections: --connections for conn, --idle otherwise.
+// Idle connections: --connections for conn and reconnect, --idle otherwise.
 std::uint32_t idle_count(const Options& o);
 
 std::string subscription_filter(const Options& o, std::uint32_t subscriber);

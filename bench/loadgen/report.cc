@@ -39,6 +39,7 @@ json config_json(const Options& o) {
               {"host", o.host},
               {"port", o.port},
               {"tls", o.tls},
+              {"tls_resume", o.tls_resume},
               {"source_addresses", o.source_addresses.size()}};
 }
 
@@ -68,6 +69,17 @@ json broker_json(const Report& r, int pid) {
               {"rss_peak_kb", r.broker_rss_peak_kb},
               {"rss_per_connection_bytes", round3(r.broker_rss_per_connection_b)},
               {"samples", samples}};
+}
+
+// reconnect: reconnections per second (TLS handshakes with --tls), the share that resumed a
+// session, and their setup time; null for other scenarios.
+json reconnect_json(const Options& o, const Report& r) {
+  if (o.scenario != Scenario::kReconnect) return nullptr;
+  const double resumed =
+      r.reconnects != 0 ? double(r.reconnects_resumed) / double(r.reconnects) : 0.0;
+  return json{{"count", r.reconnects},           {"rate_per_s", round3(r.rate(r.reconnects))},
+              {"resumed", r.reconnects_resumed}, {"resumed_fraction", round3(resumed)},
+              {"failed", r.reconnect_failed},    {"latency_us", latency_json(r.connect_latency)}};
 }
 
 std::string latency_text(std::uint64_t ns) {
@@ -129,6 +141,7 @@ std::string to_json(const Options& o, const Report& r) {
                    {"max_outstanding", r.max_outstanding},
                    {"drain_s", round3(r.drain_s)}};
   j["latency_us"] = latency_json(r.latency);
+  j["reconnect"] = reconnect_json(o, r);
   j["loadgen"] = {{"cpu_percent", round3(r.loadgen_cpu_percent)},
                   {"user_s", round3(r.loadgen_user_s)},
                   {"sys_s", round3(r.loadgen_sys_s)},
@@ -141,7 +154,10 @@ std::string to_json(const Options& o, const Report& r) {
 namespace {
 
 void print_header(std::FILE* out, const Options& o) {
-  if (o.scenario == Scenario::kConn) {
+  if (o.scenario == Scenario::kReconnect) {
+    std::fprintf(out, "ringmq-bench reconnect: %u clients reconnecting, MQTT %s, %s", o.connections,
+                 o.mqtt_version == 5 ? "5" : "3.1.1", o.tls_resume ? "session resumption, " : "");
+  } else if (o.scenario == Scenario::kConn) {
     std::fprintf(out, "ringmq-bench conn: %u connections at %s/s, MQTT %s, ", o.connections,
                  o.connect_rate > 0 ? std::to_string(std::lround(o.connect_rate)).c_str() : "max",
                  o.mqtt_version == 5 ? "5" : "3.1.1");
@@ -182,6 +198,18 @@ void print_messages(std::FILE* out, const Options& o, const Report& r) {
   if (r.window_stalls != 0) std::fprintf(out, "  window    %lu stalls\n", r.window_stalls);
 }
 
+void print_reconnects(std::FILE* out, const Report& r) {
+  const LatencyHistogram& h = r.connect_latency;
+  std::fprintf(out, "  reconnect %.0f/s (%lu in %.2f s), %lu resumed (%.1f %%), %lu failed\n",
+               r.rate(r.reconnects), r.reconnects, r.measured_s, r.reconnects_resumed,
+               r.reconnects != 0 ? 100.0 * double(r.reconnects_resumed) / double(r.reconnects) : 0,
+               r.reconnect_failed);
+  std::fprintf(out, "  setup     p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
+               latency_text(h.percentile(50)).c_str(), latency_text(h.percentile(90)).c_str(),
+               latency_text(h.percentile(99)).c_str(), latency_text(h.percentile(99.9)).c_str(),
+               latency_text(h.max()).c_str());
+}
+
 }  // namespace
 
 void print_summary(std::FILE* out, const Options& o, const Report& r) {
@@ -196,7 +224,11 @@ void print_summary(std::FILE* out, const Options& o, const Report& r) {
   std::fprintf(out, "; cpu: load generator %.0f%%", r.connect_loadgen_cpu_percent);
   if (r.has_broker) std::fprintf(out, ", broker %.0f%%", r.connect_broker_cpu_percent);
   std::fprintf(out, "\n");
-  if (o.scenario != Scenario::kConn) print_messages(out, o, r);
+  if (o.scenario == Scenario::kReconnect) {
+    print_reconnects(out, r);
+  } else if (o.scenario != Scenario::kConn) {
+    print_messages(out, o, r);
+  }
   std::fprintf(out, "  cpu       load generator %.0f%% of a core", r.loadgen_cpu_percent);
   if (r.has_broker) {
     std::fprintf(out, ", broker %.0f%%; broker RSS %.1f MB (peak %.1f MB)", r.broker_cpu_percent,

@@ -43,6 +43,12 @@ struct Report {
   std::uint64_t delivered_bytes = 0;
   LatencyHistogram latency;  // deliveries recorded in the measured interval, ns
 
+  // reconnect: reconnections set up in the measured interval, and failures over the whole run.
+  std::uint64_t reconnects = 0;
+  std::uint64_t reconnects_resumed = 0;  // TLS handshake resumed a session
+  std::uint64_t reconnect_failed = 0;
+  LatencyHistogram connect_latency;  // connect() to CONNACK of those reconnections, ns
+
   // Whole run (warm-up, measure and drain), for correctness.
   std::uint64_t total_published = 0;
   std::uint64_t expected = 0;

@@ -48,8 +48,12 @@ struct WorkerStats {
   Counter window_stalls;  // windows written off after no progress for kWindowStallNs
   Counter protocol_errors;
   Counter measured_allocations;  // heap allocations by the worker thread while measuring
+  Counter reconnects;            // reconnect: reconnections set up (CONNACK received)
+  Counter reconnects_resumed;    // ... whose TLS handshake resumed a session
+  Counter reconnect_failed;      // ... that failed (TCP, TLS, CONNACK or timeout)
   std::atomic<const char*> first_failure{nullptr};  // why the first connection failed or closed
   LatencyHistogram latency;                         // end-to-end, nanoseconds
+  LatencyHistogram connect_latency;                 // reconnect: connect() to CONNACK, nanoseconds
 };
 
 class Worker;

@@ -42,6 +42,7 @@ struct Totals {
   std::uint64_t received = 0, received_bytes = 0, unique = 0, duplicated = 0, out_of_order = 0,
                 stale = 0, unexpected = 0, window_stalls = 0, protocol_errors = 0,
                 measured_allocations = 0;
+  std::uint64_t reconnects = 0, reconnects_resumed = 0, reconnect_failed = 0;
 };
 
 bool resolve(const Options& o, BrokerAddress* out, std::string* error) {
@@ -95,11 +96,13 @@ class Run {
   void set_phase(Phase p);
   Totals totals() const;
   LatencyHistogram latency() const;
+  LatencyHistogram connect_latency() const;
 
   // Everything read at one end of the measured interval.
   struct Reading {
     Totals totals;
     LatencyHistogram latency;
+    LatencyHistogram connect_latency;
     OwnCpu cpu;
     std::optional<ProcSample> broker;
   };
@@ -147,6 +150,9 @@ Totals Run::totals() const {
     t.window_stalls += s.window_stalls.value();
     t.protocol_errors += s.protocol_errors.value();
     t.measured_allocations += s.measured_allocations.value();
+    t.reconnects += s.reconnects.value();
+    t.reconnects_resumed += s.reconnects_resumed.value();
+    t.reconnect_failed += s.reconnect_failed.value();
   }
   return t;
 }
@@ -154,6 +160,12 @@ Totals Run::totals() const {
 LatencyHistogram Run::latency() const {
   LatencyHistogram merged;
   for (const auto& w : workers_) merged.merge(w->stats().latency);
+  return merged;
+}
+
+LatencyHistogram Run::connect_latency() const {
+  LatencyHistogram merged;
+  for (const auto& w : workers_) merged.merge(w->stats().connect_latency);
   return merged;
 }
 
@@ -177,6 +189,11 @@ void Run::set_phase(Phase p) {
 bool Run::healthy(const Totals& t) {
   if (t.lost != 0) {
     return fail(std::to_string(t.lost) + " connection(s) closed by the broker or by an error");
+  }
+  if (t.reconnect_failed > o_.max_connect_failures) {
+    return fail(std::to_string(t.reconnect_failed) +
+                " reconnection(s) failed (--max-connect-failures " +
+                std::to_string(o_.max_connect_failures) + ")");
   }
   if (broker_gone_) {
     return fail("broker process " + std::to_string(o_.broker_pid) + " is gone");
@@ -212,6 +229,13 @@ void Run::tick(std::uint64_t now, const char* phase) {
                  double(interval.percentile(99)) / 1e3,
                  t.expected > t.unique ? t.expected - t.unique : 0,
                  t.qos_published > t.acked ? t.qos_published - t.acked : 0, lg_cpu);
+    if (o_.scenario == Scenario::kReconnect) {
+      const std::uint64_t n = t.reconnects - last_tick_.reconnects;
+      std::fprintf(
+          stderr, "  reconnect %.0f/s resumed %.0f%%", double(n) / dt,
+          n ? 100.0 * double(t.reconnects_resumed - last_tick_.reconnects_resumed) / double(n)
+            : 0.0);
+    }
     if (broker && broker_last_) {
       std::fprintf(
           stderr, "  broker cpu %.0f%% rss %.1f MB",
@@ -328,6 +352,7 @@ bool Run::connect_phase() {
 bool Run::load_phases() {
   const auto never = [](const Totals&) { return false; };
   const bool conn = o_.scenario == Scenario::kConn;
+  const bool churn = o_.scenario == Scenario::kReconnect;  // warm-up and measure, no drain
   if (!conn) {
     state_->publish_start_ns.store(monotonic_ns(), std::memory_order_relaxed);
     set_phase(Phase::kWarmup);
@@ -339,7 +364,7 @@ bool Run::load_phases() {
       wait(never, start.cpu.at_ns + seconds_ns(o_.duration_s), conn ? "hold" : "measure");
   if (!conn) set_phase(Phase::kDrain);
   record_interval(start, read_now());
-  if (!ok || conn) return ok;
+  if (!ok || conn || churn) return ok;
   const std::uint64_t drain_start = monotonic_ns();
   const auto delivered_all = [](const Totals& t) {
     return t.unique >= t.expected && t.acked >= t.qos_published;
@@ -350,7 +375,7 @@ bool Run::load_phases() {
 }
 
 Run::Reading Run::read_now() const {
-  Reading r{totals(), latency(), sample_own_cpu(), std::nullopt};
+  Reading r{totals(), latency(), connect_latency(), sample_own_cpu(), std::nullopt};
   if (o_.broker_pid != 0) r.broker = sample_process(o_.broker_pid);
   return r;
 }
@@ -359,6 +384,10 @@ Run::Reading Run::read_now() const {
 void Run::record_interval(const Reading& a, const Reading& b) {
   r_.latency = b.latency;
   r_.latency.subtract(a.latency);
+  r_.connect_latency = b.connect_latency;
+  r_.connect_latency.subtract(a.connect_latency);
+  r_.reconnects = b.totals.reconnects - a.totals.reconnects;
+  r_.reconnects_resumed = b.totals.reconnects_resumed - a.totals.reconnects_resumed;
   r_.measured_s = double(b.cpu.at_ns - a.cpu.at_ns) * 1e-9;
   r_.published = b.totals.published - a.totals.published;
   r_.published_bytes = b.totals.published_bytes - a.totals.published_bytes;
@@ -403,6 +432,7 @@ void Run::finish_report() {
   r_.window_stalls = t.window_stalls;
   r_.protocol_errors = t.protocol_errors;
   r_.loadgen_allocations = t.measured_allocations;
+  r_.reconnect_failed = t.reconnect_failed;
   const DeliveryTable& table = state_->table;
   std::vector<std::uint64_t> lost(table.publishers()), dup(table.publishers()),
       ooo(table.publishers());

@@ -16,6 +16,15 @@ std::string last_error(const char* what) {
   return std::string(what) + ": " + text;
 }
 
+// Stores each session the broker issues into the connection's TlsSessionSlot (its app data);
+// returns 1: the slot keeps the reference.
+int on_new_session(SSL* ssl, SSL_SESSION* session) {
+  auto* slot = static_cast<TlsSessionSlot*>(SSL_get_app_data(ssl));
+  if (slot == nullptr) return 0;
+  slot->reset(session);
+  return 1;
+}
+
 TlsIo classify(SSL* ssl, int rc) {
   switch (SSL_get_error(ssl, rc)) {
     case SSL_ERROR_WANT_READ: return TlsIo::kWantRead;
@@ -25,6 +34,21 @@ TlsIo classify(SSL* ssl, int rc) {
 }
 
 }  // namespace
+
+TlsSessionSlot::~TlsSessionSlot() { reset(); }
+
+TlsSessionSlot& TlsSessionSlot::operator=(TlsSessionSlot&& other) noexcept {
+  if (this != &other) {
+    reset(other.session_);
+    other.session_ = nullptr;
+  }
+  return *this;
+}
+
+void TlsSessionSlot::reset(SSL_SESSION* s) {
+  if (session_ != nullptr) SSL_SESSION_free(session_);
+  session_ = s;
+}
 
 TlsClientContext::~TlsClientContext() {
   if (ctx_ != nullptr) SSL_CTX_free(ctx_);
@@ -37,6 +61,9 @@ bool TlsClientContext::init(const Options& o, std::string* error) {
     return false;
   }
   SSL_CTX_set_mode(ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // Sessions go to the connection's slot (on_new_session), never to a shared cache.
+  SSL_CTX_set_session_cache_mode(ctx_, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(ctx_, on_new_session);
   verify_ = !o.insecure;
   host_ = o.host;
   const int loaded = o.cafile.empty()
@@ -61,10 +88,14 @@ bool TlsClientContext::init(const Options& o, std::string* error) {
   return true;
 }
 
-SSL* TlsClientContext::new_session(int fd) const {
+SSL* TlsClientContext::new_session(int fd, TlsSessionSlot* resume) const {
   SSL* ssl = SSL_new(ctx_);
   if (ssl == nullptr) return nullptr;
   SSL_set_fd(ssl, fd);
+  if (resume != nullptr) {
+    SSL_set_app_data(ssl, resume);
+    if (resume->get() != nullptr) SSL_set_session(ssl, resume->get());
+  }
   SSL_set_connect_state(ssl);
   in6_addr ip{};
   const bool is_ip =
@@ -103,6 +134,13 @@ TlsIo tls_write(SSL* ssl, std::span<const std::uint8_t> from, std::size_t* n) {
     return TlsIo::kDone;
   }
   return classify(ssl, rc);
+}
+
+bool tls_resumed(SSL* ssl) { return ssl != nullptr && SSL_session_reused(ssl) == 1; }
+
+void tls_close_notify(SSL* ssl) {
+  if (ssl == nullptr) return;
+  if (SSL_shutdown(ssl) < 0) ERR_clear_error();
 }
 
 void tls_free(SSL* ssl) {

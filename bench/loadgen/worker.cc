@@ -97,6 +97,11 @@ void Worker::on_phase_change(Phase phase) {
     stats_.measured_allocations.add(allocations - measure_allocations_start_);
   }
   phase_seen_ = phase;
+  if (phase == Phase::kWarmup && o_.scenario == Scenario::kReconnect) {
+    for (Client& c : clients_) {
+      if (c.state == ClientState::kReady) reconnect(c);
+    }
+  }
 }
 
 void Worker::run() {
@@ -283,7 +288,7 @@ void Worker::on_tcp_connected(Client& c) {
     c.state = ClientState::kMqttConnecting;
     return;
   }
-  c.ssl = run_.tls->new_session(c.fd);
+  c.ssl = run_.tls->new_session(c.fd, o_.tls_resume ? &c.tls_session : nullptr);
   if (c.ssl == nullptr) {
     close_client(c, "TLS session setup failed");
     return;
@@ -296,6 +301,7 @@ void Worker::service(Client& c) {
     if (c.readable && !read_some(c)) return;  // closed
     const bool drained = process_input(c);
     if (c.fd < 0 || !flush(c)) return;
+    if (c.reconnect_due) return reconnect(c);
     if (!drained && !c.writable) return;  // output full: EPOLLOUT resumes it
     if (drained && !c.readable) return;
   }
@@ -405,7 +411,7 @@ bool Worker::process_input(Client& c) {
     }
     on_packet(c, r.packet, read_ns_);
     c.in.consume(static_cast<std::uint32_t>(r.consumed));
-    if (c.fd < 0) return true;
+    if (c.fd < 0 || c.reconnect_due) return true;
   }
   return true;
 }
@@ -422,7 +428,7 @@ void Worker::close_client(Client& c, const char* why) {
   if (setting_up && c.role != Role::kIdle) stats_.active_failed.add();
   if (is_connecting(c.state)) {
     --connecting_;
-    stats_.connect_failed.add();
+    (c.reconnecting ? stats_.reconnect_failed : stats_.connect_failed).add();
   } else if (c.state == ClientState::kSubscribing) {
     --connecting_;
     stats_.subscribe_failed.add();
@@ -468,6 +474,7 @@ void Worker::disconnect_all() {
         c.writable = true;
         flush(c);
       }
+      if (c.fd >= 0) tls_close_notify(c.ssl);
     }
     if (c.fd >= 0) release(c);
   }

@@ -73,13 +73,16 @@ class Worker {
   bool process_input(Client& c);  // false: stopped for lack of output room
   // Closes `c`, counting it as failed or lost by its state; `why` is kept if it is the first.
   void close_client(Client& c, const char* why);
+  // reconnect: DISCONNECT and close `c` (close_notify first over TLS), then connect it again.
+  void reconnect(Client& c);
+  bool churning() const;  // reconnect scenario, warm-up or measure phase
   void housekeeping(std::uint64_t now);
   void disconnect_all();
   void notify_peers();
 
   // MQTT (worker_mqtt.cc).
   void on_packet(Client& c, const codec::PacketView& packet, std::uint64_t now);
-  void on_connack(Client& c, const codec::ConnackView& ack);
+  void on_connack(Client& c, const codec::ConnackView& ack, std::uint64_t now);
   void on_suback(Client& c, const codec::SubackView& ack);
   void on_publish(Client& c, const codec::PublishView& p, std::uint64_t now);
   void on_publisher_ack(Client& c, codec::PacketType type, const codec::AckView& ack);

@@ -19,7 +19,7 @@ bool refused(codec::ReasonCode code) { return static_cast<std::uint8_t>(code) >=
 
 void Worker::on_packet(Client& c, const codec::PacketView& packet, std::uint64_t now) {
   switch (packet.type) {
-    case PacketType::kConnack: on_connack(c, packet.as<codec::ConnackView>()); return;
+    case PacketType::kConnack: on_connack(c, packet.as<codec::ConnackView>(), now); return;
     case PacketType::kSuback: on_suback(c, packet.as<codec::SubackView>()); return;
     case PacketType::kPublish: on_publish(c, packet.as<codec::PublishView>(), now); return;
     case PacketType::kPuback:
@@ -40,17 +40,24 @@ void Worker::on_packet(Client& c, const codec::PacketView& packet, std::uint64_t
   }
 }
 
-void Worker::on_connack(Client& c, const codec::ConnackView& ack) {
+void Worker::on_connack(Client& c, const codec::ConnackView& ack, std::uint64_t now) {
   if (c.state != ClientState::kMqttConnecting || ack.reason_code != 0) {
     if (c.state != ClientState::kMqttConnecting) stats_.protocol_errors.add();
     close_client(c, "CONNACK refused the connection (or came twice)");
     return;
   }
-  stats_.connected.add();
+  if (c.reconnecting) {
+    stats_.reconnects.add();
+    if (tls_resumed(c.ssl)) stats_.reconnects_resumed.add();
+    stats_.connect_latency.record(now > c.started_ns ? now - c.started_ns : 0);
+    c.reconnect_due = churning();
+  } else {
+    stats_.connected.add();
+    stats_.last_connected_ns.store(monotonic_ns(), std::memory_order_relaxed);
+  }
   if (ack.properties.has(codec::PropertyId::kServerKeepAlive)) {
     c.keepalive_s = ack.properties.server_keep_alive;
   }
-  stats_.last_connected_ns.store(monotonic_ns(), std::memory_order_relaxed);
   if (c.pub && ack.properties.has(codec::PropertyId::kReceiveMaximum)) {
     // 5.0: never more unacknowledged publishes than the broker's Receive Maximum.
     c.pub->max_inflight =

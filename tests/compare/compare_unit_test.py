@@ -12,7 +12,9 @@ import unittest
 
 sys.path.insert(0, sys.argv[1] if len(sys.argv) > 1 else "bench/compare")
 
-from rmq_compare import brokers, chart, matrix, options, report, runner  # noqa: E402
+import subprocess  # noqa: E402
+
+from rmq_compare import brokers, chart, matrix, options, report, runner, tls_files  # noqa: E402
 
 EXE = ["--ringmq", "/bin/true", "--loadgen", "/bin/true", "--mosquitto", "/bin/true",
        "--forwarder", "/bin/true"]
@@ -244,6 +246,158 @@ class ChartTest(unittest.TestCase):
                 del sys.modules["matplotlib"]
             else:
                 sys.modules["matplotlib"] = saved
+
+
+class TlsOptionsTest(unittest.TestCase):
+    def test_tls_adds_scenarios_and_matrix_tls_implies_it(self):
+        self.assertFalse(options.parse(EXE).tls)
+        parsed = options.parse(["--tls"] + EXE)
+        self.assertEqual((parsed.matrix, parsed.tls, parsed.tls_key_type),
+                         ("standard", True, "p256"))
+        parsed = options.parse(["--quick", "--matrix", "tls", "--tls-key-type", "rsa2048"] + EXE)
+        self.assertEqual((parsed.matrix, parsed.tls, parsed.repeat, parsed.duration),
+                         ("tls", True, 1, 2.0))
+        self.assertEqual(parsed.tls_key_type, "rsa2048")
+        self.assertEqual(options.parse(["--quick", "--tls"] + EXE).matrix, "quick")
+        with self.assertRaises(options.FlagError):
+            options.parse(["--tls-key-type", "dsa"] + EXE)
+
+
+class TlsMatrixTest(unittest.TestCase):
+    def test_tls_matrix_is_handshakes_and_fanin_both_ways(self):
+        scenarios, skipped = matrix.build("tls")
+        self.assertEqual(skipped, [])
+        self.assertEqual([(s.name, s.mode, s.tls) for s in scenarios], [
+            ("tls-handshake-full", "handshake", True),
+            ("tls-handshake-resumed", "handshake", True),
+            ("fanin-16B-max", "throughput", False),
+            ("fanin-16B-max-tls", "throughput", True)])
+        full, resumed, plain, fanin = scenarios
+        self.assertEqual(full.args[0], "reconnect")
+        self.assertNotIn("--tls-resume", full.args)
+        self.assertEqual(resumed.args, full.args + ["--tls-resume"])
+        self.assertEqual(fanin.args, plain.args + ["--tls", "--cafile", "{cafile}"])
+        self.assertEqual(fanin.plain, plain.name)
+        for scenario in (full, resumed):
+            self.assertIn("{cafile}", scenario.args)
+
+    def test_tls_is_added_once_beside_other_matrices(self):
+        for name in ("quick", "standard"):
+            plain = [s.name for s in matrix.build(name)[0]]
+            with_tls = [s.name for s in matrix.build(name, tls=True)[0]]
+            self.assertEqual(with_tls[:len(plain)], plain)
+            self.assertEqual(with_tls.count("fanin-16B-max"), 1)
+            self.assertEqual(with_tls[len(plain):], ["tls-handshake-full",
+                                                     "tls-handshake-resumed",
+                                                     "fanin-16B-max-tls"])
+
+    def test_loadgen_gets_the_ca_and_the_tls_port(self):
+        scenario = matrix.build("tls")[0][0]
+        parsed = options.parse(["--matrix", "tls"] + EXE)
+        argv = runner._loadgen_argv(parsed, scenario, 4242, 7, {"ca": "/x/ca.crt"})
+        self.assertNotIn("{cafile}", argv)
+        self.assertEqual(argv[argv.index("--cafile") + 1], "/x/ca.crt")
+        self.assertEqual(argv[argv.index("--port") + 1], "4242")
+
+
+class TlsBrokerTest(unittest.TestCase):
+    def test_who_runs_tls_scenarios(self):
+        parsed = options.parse(["--matrix", "tls", "--broker", "plainonly=x {port}", "--broker",
+                                "both=x {port} --tls {tls_port}"] + EXE)
+        specs = {s.name: s for s in brokers.specs(parsed, "/tmp")}
+        tls = next(s for s in matrix.build("tls")[0] if s.tls)
+        self.assertTrue(specs["ringmq"].runs(tls))
+        self.assertIn("--tls-listen", specs["ringmq"].tls_args)
+        self.assertTrue(specs["mosquitto"].runs(tls))
+        self.assertTrue(specs["both"].runs(tls))
+        self.assertFalse(specs["plainonly"].runs(tls))
+        self.assertFalse(specs["forwarder"].runs(tls))
+
+    def test_tls_listener_in_commands_and_mosquitto_config(self):
+        files = {"ca": "/t/ca.crt", "cert": "/t/server.crt", "key": "/t/server.key"}
+        with tempfile.TemporaryDirectory() as out:
+            log = os.path.join(out, "log")
+            conf = os.path.join(out, "m-{port}.conf")
+            mosquitto = brokers.BrokerSpec("mosquitto", ["/bin/true", "-c", conf], "mosquitto",
+                                           tls_args=[])
+            broker = brokers.RunningBroker(mosquitto, 1111, log, None, tls=files, tls_port=2222)
+            broker.stop()
+            with open(os.path.join(out, "m-1111.conf"), encoding="utf-8") as text:
+                written = text.read()
+            self.assertIn("listener 1111 127.0.0.1", written)
+            self.assertIn("listener 2222 127.0.0.1\ncafile /t/ca.crt\ncertfile /t/server.crt\n"
+                          "keyfile /t/server.key", written)
+            ringmq = brokers.ringmq_spec("/bin/true", [])
+            broker = brokers.RunningBroker(ringmq, 1111, log, None, tls=files, tls_port=2222)
+            broker.stop()
+            self.assertEqual(broker.argv[-6:], ["--tls-listen", "127.0.0.1:2222", "--tls-cert",
+                                                "/t/server.crt", "--tls-key", "/t/server.key"])
+            plain = brokers.RunningBroker(ringmq, 1111, log, None)
+            plain.stop()
+            self.assertNotIn("--tls-listen", plain.argv)
+
+    def test_generated_certificate_verifies_for_127_0_0_1(self):
+        with tempfile.TemporaryDirectory() as out:
+            files = tls_files.make(out, "p256")
+            done = subprocess.run(["openssl", "verify", "-CAfile", files["ca"], "-verify_ip",
+                                   "127.0.0.1", files["cert"]], capture_output=True, text=True)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertEqual(os.stat(files["key"]).st_mode & 0o777, 0o644)
+
+
+class TlsRunAndReportTest(unittest.TestCase):
+    def test_a_broker_without_tls_still_runs_plain_scenarios(self):
+        parsed = options.parse(["--matrix", "tls", "--no-forwarder", "--repeat", "1"] + EXE)
+        specs = brokers.specs(parsed, "/tmp")
+        scenarios = matrix.build("tls")[0]
+        calls = []
+
+        def fake_run(_options, scenario, spec, repeat, _dirs):
+            calls.append((scenario.name, spec.name))
+            failed = spec.name == "ringmq" and scenario.tls
+            return {"scenario": scenario.name, "broker": spec.name, "repeat": repeat,
+                    "ok": not failed, "error": "exited" if failed else "", "figures": {},
+                    "start_failed": failed}
+
+        saved = runner._one_run
+        runner._one_run = fake_run
+        try:
+            _, unavailable = runner.run_matrix(parsed, scenarios, specs, {})
+        finally:
+            runner._one_run = saved
+        self.assertEqual(unavailable, {"ringmq+tls": "exited"})
+        ringmq = [name for name, broker in calls if broker == "ringmq"]
+        self.assertEqual(ringmq, ["tls-handshake-full", "fanin-16B-max"])
+        self.assertEqual(sum(broker == "mosquitto" for _, broker in calls), 4)
+
+    def test_tls_over_plain_and_handshake_ratios(self):
+        scenarios = matrix.build("tls")[0]
+        full, _, plain, fanin = scenarios
+
+        def record(scenario, broker, figures):
+            return {"scenario": scenario.name, "broker": broker, "ok": True, "error": "",
+                    "figures": figures}
+
+        runs = [record(plain, "ringmq", {"deliveries_per_s": 1000.0}),
+                record(fanin, "ringmq", {"deliveries_per_s": 250.0}),
+                record(plain, "mosquitto", {"deliveries_per_s": 100.0}),
+                record(fanin, "mosquitto", {"deliveries_per_s": 50.0}),
+                record(full, "ringmq", {"handshakes_per_s": 3000.0, "resumed_fraction": 0.0}),
+                record(full, "mosquitto", {"handshakes_per_s": 1000.0,
+                                           "resumed_fraction": 0.0})]
+        names = ["ringmq", "mosquitto"]
+        medians = report.summarize(runs, scenarios, names)
+        self.assertEqual(report.tls_over_plain(medians, scenarios, names),
+                         {fanin.name: {"ringmq": 0.25, "mosquitto": 0.5}})
+        ratios = report.ratios(medians, scenarios, names)
+        self.assertEqual(ratios[full.name]["mosquitto"]["handshakes_per_s"], 3.0)
+        self.assertNotIn("resumed_fraction", ratios[full.name]["mosquitto"])
+        table = report.main_table(medians, ratios, scenarios, names)
+        self.assertIn("handshakes/s", table)
+        self.assertIn("3.00x", table)
+        self.assertIn("0.0 %", table)
+        self.assertIn("0.25x", report.tls_table(report.tls_over_plain(medians, scenarios, names),
+                                                scenarios))
 
 
 if __name__ == "__main__":

@@ -177,6 +177,41 @@ TEST(RingmqConn, ConnectsAllAndReportsMemoryPerConnection) {
   EXPECT_GE(j["broker"]["samples"].size(), 1u);
 }
 
+// A reconnect run's figures: reconnections made, none failed, `resumed` of them resumed (-1: at
+// least half), and ordered setup-time percentiles.
+void expect_reconnects(const BenchRun& r, int resumed) {
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json& j = r.report;
+  ASSERT_TRUE(j["reconnect"].is_object()) << j.dump(2);
+  const json& rc = j["reconnect"];
+  EXPECT_GT(rc["count"].get<std::uint64_t>(), 0u) << rc.dump(2);
+  EXPECT_GT(rc["rate_per_s"].get<double>(), 0);
+  EXPECT_EQ(rc["failed"], 0);
+  EXPECT_EQ(j["connect"]["connected"], j["connect"]["connections"]);
+  if (resumed >= 0) {
+    EXPECT_EQ(rc["resumed"], resumed) << rc.dump(2);
+  } else {
+    EXPECT_GE(rc["resumed_fraction"].get<double>(), 0.5) << rc.dump(2);
+  }
+  const json& l = rc["latency_us"];
+  // Counters and histogram are read a moment apart at each end of the measured interval.
+  const auto count = rc["count"].get<double>();
+  EXPECT_NEAR(l["count"].get<double>(), count, count / 100 + 10);
+  EXPECT_GT(l["p50"].get<double>(), 0);
+  EXPECT_LE(l["p50"].get<double>(), l["p99"].get<double>());
+  EXPECT_LE(l["p99"].get<double>(), l["max"].get<double>());
+}
+
+TEST(RingmqReconnect, ReconnectsOverAndOver) {
+  BrokerProcess broker = start_ringmq();
+  ASSERT_TRUE(broker.running());
+  expect_reconnects(bench(broker.port(), {"reconnect", "--connections", "5", "--duration", "1"}),
+                    0);
+  const BenchRun other = bench(broker.port(), {"fanin", "--publishers", "2"});
+  ASSERT_EQ(other.exit_code, 0) << other.output;
+  EXPECT_TRUE(other.report["reconnect"].is_null());
+}
+
 TEST(RingmqBench, RateIsHonoured) {
   BrokerProcess broker = start_ringmq();
   ASSERT_TRUE(broker.running());
@@ -407,6 +442,13 @@ TEST(MosquittoTls, VerifiedAndInsecureRuns) {
     expect_sound(bench(broker.port(), {"fanin", "--publishers", "5", "--qos", "2", "--mqtt", "5",
                                        "--tls", "--insecure", "--threads", "2"}),
                  false);
+    const std::vector<std::string> reconnect = {
+        "reconnect", "--connections", "4",        "--duration",
+        "1",         "--tls",         "--cafile", files + "/server.crt"};
+    expect_reconnects(bench(broker.port(), reconnect), 0);  // every handshake a full one
+    std::vector<std::string> resume = reconnect;
+    resume.push_back("--tls-resume");
+    expect_reconnects(bench(broker.port(), resume), -1);
     // Without the CA the broker's certificate cannot be verified: the run cannot complete.
     const BenchRun unverified = bench(broker.port(), {"pairs", "--pairs", "1", "--tls"});
     EXPECT_EQ(unverified.exit_code, 1) << unverified.output;

@@ -123,6 +123,24 @@ TEST(Options, EveryFlagIsApplied) {
   EXPECT_EQ(p.inflight, 20u);
 }
 
+TEST(Options, ReconnectHasIdleClientsOnly) {
+  const ParseOutcome o = parse({"reconnect", "--tls", "--tls-resume", "--insecure"});
+  ASSERT_TRUE(o.run) << o.message;
+  EXPECT_EQ(o.options.scenario, Scenario::kReconnect);
+  EXPECT_EQ(o.options.connections, 50u);
+  EXPECT_EQ(o.options.publishers, 0u);
+  EXPECT_EQ(o.options.subscribers, 0u);
+  EXPECT_TRUE(o.options.tls_resume);
+  EXPECT_STREQ(to_string(o.options.scenario), "reconnect");
+  const ParseOutcome sized = parse({"reconnect", "--connections", "7"});
+  ASSERT_TRUE(sized.run);
+  EXPECT_EQ(sized.options.connections, 7u);
+  EXPECT_FALSE(sized.options.tls_resume);
+  const ParseOutcome conn = parse({"conn"});
+  ASSERT_TRUE(conn.run);
+  EXPECT_EQ(conn.options.connections, 1000u);
+}
+
 TEST(Options, JsonOnStdoutSilencesTheSummary) {
   const ParseOutcome o = parse({"fanin", "--json", "-"});
   ASSERT_TRUE(o.run);
@@ -175,6 +193,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlag{{"shared", "--group", "a/b"}, "--group"},
         BadFlag{{"fanin", "--session-expiry", "10"}, "--session-expiry"},
         BadFlag{{"fanin", "--cafile", "ca.pem"}, "--cafile"},
+        BadFlag{{"reconnect", "--tls-resume"}, "--tls-resume"},
+        BadFlag{{"reconnect", "--connections", "0"}, "--connections"},
         BadFlag{{"composite", "--load", "conn"}, "--load"},
         BadFlag{{"fanin", "--no-such-flag"}, "--no-such-flag"}, BadFlag{{"warp"}, "scenario"},
         BadFlag{{}, "scenario"}));

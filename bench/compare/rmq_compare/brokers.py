@@ -24,6 +24,14 @@ log_dest stderr
 log_type error
 log_type warning
 """
+# Appended for TLS scenarios: a second listener with the run's certificate.
+MOSQUITTO_TLS_LISTENER = """listener {tls_port} 127.0.0.1
+cafile {cafile}
+certfile {cert}
+keyfile {key}
+"""
+RINGMQ_TLS_ARGS = ["--tls-listen", "127.0.0.1:{tls_port}", "--tls-cert", "{cert}", "--tls-key",
+                   "{key}"]
 
 
 # The trivial forwarder: the latency floor, run only in these scenario modes.
@@ -34,14 +42,19 @@ FORWARDER_MODES = ("latency",)
 @dataclass
 class BrokerSpec:
     """How to start one broker: `command` is a list of arguments with `{port}` placeholders.
-    `modes`: the scenario modes it runs in (None: every scenario)."""
+    `modes`: the scenario modes it runs in (None: every scenario). `tls_args`: appended to the
+    command for TLS scenarios, with `{tls_port}`, `{cert}`, `{key}` and `{cafile}` placeholders
+    (None: the broker runs no TLS scenario)."""
 
     name: str
     command: list
     kind: str  # "ringmq", "mosquitto", "forwarder" or "other"
     modes: tuple = None
+    tls_args: list = None
 
     def runs(self, scenario):
+        if scenario.tls and self.tls_args is None:
+            return False
         return self.modes is None or scenario.mode in self.modes
 
     @property
@@ -67,39 +80,56 @@ def free_port():
 def ringmq_spec(ringmq, extra_args):
     """ringmq on `{port}` with `extra_args` (also what perf/ starts)."""
     return BrokerSpec("ringmq", [ringmq, "--listen", "127.0.0.1:{port}"] + list(extra_args),
-                      "ringmq")
+                      "ringmq", tls_args=list(RINGMQ_TLS_ARGS))
 
 
 def specs(options, conf_dir):
     """The brokers of this run: ringmq, Mosquitto (when installed), every --broker, then the
-    trivial forwarder (unless --no-forwarder; fixed-rate scenarios only)."""
+    trivial forwarder (unless --no-forwarder; fixed-rate scenarios only). A --broker runs the TLS
+    scenarios when its command holds `{tls_port}`."""
     result = [ringmq_spec(options.ringmq, ["--threads", str(options.ringmq_threads),
                                            "--max-queued-messages", "0", "--send-queue-soft-limit",
                                            str(1 << 30), "--send-queue-hard-limit",
                                            str(1 << 31), "--log-level", "warn"])]
     conf = os.path.join(conf_dir, "mosquitto-{port}.conf")
     result.append(BrokerSpec("mosquitto", [options.mosquitto or "mosquitto", "-c", conf],
-                             "mosquitto"))
+                             "mosquitto", tls_args=[]))
     for extra in options.extra_brokers:
-        result.append(BrokerSpec(extra.name, shlex.split(extra.command), "other"))
+        result.append(BrokerSpec(extra.name, shlex.split(extra.command), "other",
+                                 tls_args=[] if "{tls_port}" in extra.command else None))
     if options.forwarder is not None:
         result.append(BrokerSpec(FORWARDER, [options.forwarder, "--listen", "127.0.0.1:{port}"],
                                  "forwarder", FORWARDER_MODES))
     return result
 
 
+def _substitute(arg, values):
+    for name, value in values.items():
+        arg = arg.replace("{" + name + "}", str(value))
+    return arg
+
+
 class RunningBroker:
     """One started broker process; stop() always ends it. It runs in `cwd` (None: ours) with
-    `env` (None: ours)."""
+    `env` (None: ours). With `tls` ({"ca", "cert", "key"} paths) it also listens with TLS on
+    `tls_port`."""
 
-    def __init__(self, spec, port, log_path, cwd, env=None):
+    def __init__(self, spec, port, log_path, cwd, env=None, tls=None, tls_port=None):
         self.spec = spec
         self.port = port
+        self.tls_port = tls_port
         self.log_path = log_path
-        argv = [arg.replace("{port}", str(port)) for arg in spec.command]
+        values = {"port": port}
+        command = list(spec.command)
+        if tls is not None:
+            values.update(tls_port=tls_port, cert=tls["cert"], key=tls["key"], cafile=tls["ca"])
+            command += spec.tls_args or []
+        argv = [_substitute(arg, values) for arg in command]
         if spec.kind == "mosquitto":
             with open(argv[2], "w", encoding="utf-8") as conf:
                 conf.write(MOSQUITTO_CONF.format(port=port))
+                if tls is not None:
+                    conf.write(MOSQUITTO_TLS_LISTENER.format(**values))
         self.argv = argv
         self.log = open(log_path, "ab")
         self.log.write(f"\n=== {time.strftime('%H:%M:%S')} {shlex.join(argv)}\n".encode())
@@ -120,17 +150,20 @@ class RunningBroker:
         return self.process.poll() is None
 
     def wait_ready(self):
-        """Waits until the port accepts connections; returns '' or why the broker is not up."""
+        """Waits until its ports accept connections; returns '' or why the broker is not up."""
         deadline = time.monotonic() + START_TIMEOUT_S
+        waiting = [p for p in (self.port, self.tls_port) if p is not None]
         while time.monotonic() < deadline:
             if not self.alive():
                 return f"exited with status {self.process.returncode} ({self._log_tail()})"
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return ""
+                with socket.create_connection(("127.0.0.1", waiting[0]), timeout=0.5):
+                    waiting.pop(0)
+                    if not waiting:
+                        return ""
             except OSError:
                 time.sleep(0.05)
-        return f"not listening on port {self.port} after {START_TIMEOUT_S:.0f} s"
+        return f"not listening on port {waiting[0]} after {START_TIMEOUT_S:.0f} s"
 
     def stop(self, timeout=STOP_TIMEOUT_S):
         """Ends the broker (SIGTERM, then SIGKILL after `timeout` s); returns its exit status."""
@@ -155,10 +188,15 @@ class RunningBroker:
             return "no log"
 
 
-def start(spec, log_path, cwd, env=None):
-    """Starts `spec` on a free port; returns (RunningBroker or None, error text)."""
+def start(spec, log_path, cwd, env=None, tls=None):
+    """Starts `spec` on a free port (and with `tls`, a TLS listener on a second one); returns
+    (RunningBroker or None, error text)."""
+    port = free_port()
+    tls_port = None
+    while tls is not None and tls_port in (None, port):
+        tls_port = free_port()
     try:
-        broker = RunningBroker(spec, free_port(), log_path, cwd, env)
+        broker = RunningBroker(spec, port, log_path, cwd, env, tls, tls_port)
     except OSError as error:
         return None, f"cannot start {shlex.join(spec.command)}: {error.strerror or error}"
     problem = broker.wait_ready()

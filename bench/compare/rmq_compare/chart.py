@@ -18,6 +18,19 @@ def _draw_floor(axis, medians, latency, floor_name, group_width, width):
                             linestyles=style, linewidth=1.5, label=label if x == 0 else None)
 
 
+def _draw_handshakes(axis, medians, handshake, broker_names, width):
+    """TLS handshakes per second (connect, CONNACK, DISCONNECT), full and resumed."""
+    for i, broker in enumerate(broker_names):
+        xs = [x + i * width for x in range(len(handshake))]
+        axis.bar(xs, [_value(medians, s, broker, "handshakes_per_s") for s in handshake], width,
+                 label=broker)
+    axis.set_xticks([x + width * (len(broker_names) - 1) / 2 for x in range(len(handshake))])
+    axis.set_xticklabels([s.title for s in handshake], fontsize=8)
+    axis.set_ylabel("handshakes/s")
+    axis.set_title("TLS connection setups per second, each with MQTT CONNECT/CONNACK (median)")
+    axis.legend()
+
+
 def write(path, medians, scenarios, broker_names, subtitle, floor_name=None):
     """Writes the chart; returns '' or why it was not written (matplotlib missing). The floor
     (`floor_name`, the trivial forwarder) is drawn as reference lines, not as bars."""
@@ -29,9 +42,10 @@ def write(path, medians, scenarios, broker_names, subtitle, floor_name=None):
         return "python3-matplotlib is not installed (apt-get install python3-matplotlib)"
     throughput = [s for s in scenarios if s.mode == "throughput"]
     latency = [s for s in scenarios if s.mode == "latency"]
-    panels = [p for p in (throughput, latency) if p]
+    handshake = [s for s in scenarios if s.mode == "handshake"]
+    panels = [p for p in (throughput, latency, handshake) if p]
     if not panels:
-        return "no throughput or latency scenario to chart"
+        return "no throughput, latency or handshake scenario to chart"
     broker_names = [name for name in broker_names if name != floor_name]
     figure, axes = plt.subplots(len(panels), 1, figsize=(11, 4.5 * len(panels)), squeeze=False)
     width = 0.8 / max(1, len(broker_names))
@@ -67,6 +81,9 @@ def write(path, medians, scenarios, broker_names, subtitle, floor_name=None):
         axis.set_title("Latency at a fixed 20k deliveries/s: p50 (solid) and p99 (light)"
                        + ("; black lines: the trivial forwarder (floor)" if floor_name else ""))
         axis.legend(fontsize=7, ncol=len(broker_names) + 1)
+        row += 1
+    if handshake:
+        _draw_handshakes(axes[row][0], medians, handshake, broker_names, width)
     figure.suptitle(subtitle, fontsize=9)
     figure.tight_layout()
     figure.savefig(path, dpi=110)

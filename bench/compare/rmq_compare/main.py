@@ -1,10 +1,11 @@
 """bench/compare/run: start each broker in turn, run the matrix, print and write the results."""
 
 import os
+import subprocess
 import sys
 import tempfile
 
-from . import brokers, chart, matrix, options as flags, report, runner
+from . import brokers, chart, matrix, options as flags, report, runner, tls_files
 
 
 def _check_brokers(specs, options):
@@ -38,14 +39,28 @@ def _floor(specs, options, unavailable):
     return None, "--no-forwarder" if options.forwarder is None else "ringmq-forwarder not built"
 
 
+def _make_tls_files(scenarios, skipped, options, conf_dir):
+    """The run's CA and server certificate when a scenario needs TLS; without openssl, the TLS
+    scenarios move to `skipped`. Returns (files or None, scenarios left)."""
+    tls = [s for s in scenarios if s.tls]
+    if not tls:
+        return None, scenarios
+    try:
+        return tls_files.make(conf_dir, options.tls_key_type), scenarios
+    except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+        skipped += [(s.name, f"no TLS certificate: {error}") for s in tls]
+        return None, [s for s in scenarios if not s.tls]
+
+
 def main(argv):
     options = flags.parse_or_exit(argv)
-    scenarios, skipped = matrix.build(options.matrix)
+    scenarios, skipped = matrix.build(options.matrix, options.tls)
     os.makedirs(options.out_dir, exist_ok=True)
     dirs = {"logs": os.path.join(options.out_dir, "logs")}
     os.makedirs(dirs["logs"], exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="rmq-compare-") as conf_dir:
         dirs["conf"] = conf_dir
+        dirs["tls"], scenarios = _make_tls_files(scenarios, skipped, options, conf_dir)
         specs = _check_brokers(brokers.specs(options, conf_dir), options)
         for name, reason in skipped:
             print(f"bench/compare/run: {name} skipped: {reason}", file=sys.stderr)
@@ -56,9 +71,11 @@ def main(argv):
     floor_spec, floor_reason = _floor(specs, options, unavailable)
     floor_name = floor_spec.name if floor_spec else None
     floor_map = report.over_floor(medians, scenarios, floor_name)
+    tls_map = report.tls_over_plain(medians, scenarios, names)
     document = report.document(options, scenarios, skipped, specs, runs, medians, ratio_map,
                                unavailable,
-                               report.floor_document(floor_spec, floor_reason, medians, floor_map))
+                               report.floor_document(floor_spec, floor_reason, medians, floor_map),
+                               tls_map)
     json_path = os.path.join(options.out_dir, "results.json")
     report.write_json(json_path, document)
     subtitle = (f"{document['date']}, {document['machine']['cpus']} CPUs, median of "
@@ -67,6 +84,9 @@ def main(argv):
     chart_problem = chart.write(chart_path, medians, scenarios, names, subtitle, floor_name)
 
     print(f"Socket profile: {report.SOCKET_PROFILE}.")
+    if any(s.tls for s in scenarios):
+        print(report.TLS_PROFILE.format(key=tls_files.DESCRIPTION[options.tls_key_type],
+                                        clients=matrix.HANDSHAKE_CLIENTS) + ".")
     print(f"Median of {options.repeat} run(s), {options.duration:g} s measured after "
           f"{options.warmup:g} s warm-up; ratios are ringmq / other (throughput: higher is "
           "better for ringmq; latency, time and RSS: lower is).")
@@ -76,10 +96,14 @@ def main(argv):
     print()
     print(report.detail_table(medians, scenarios, names))
     print()
+    if tls_map:
+        print(report.tls_table(tls_map, scenarios))
+        print()
     for name, reason in skipped:
         print(f"skipped {name}: {reason}")
     for name, error in unavailable.items():
-        print(f"{name} did not start: {error}")
+        label = f"{name[:-4]} with a TLS listener" if name.endswith("+tls") else name
+        print(f"{label} did not start: {error}")
     print(f"{document['floor']['note']}.")
     print(f"results: {json_path}")
     if chart_problem:

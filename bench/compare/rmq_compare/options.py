@@ -45,6 +45,8 @@ class Options:
     loadgen_threads: int
     extra_brokers: list = field(default_factory=list)
     forwarder: str = None  # None: --no-forwarder; "": not found (left out with a message)
+    tls: bool = False  # the TLS scenarios are in the matrix (--tls or --matrix tls)
+    tls_key_type: str = "p256"
 
 
 def _newest(pattern):
@@ -58,8 +60,14 @@ def _build_parser():
                             description="Run the same MQTT benchmark matrix against ringmq, "
                             "Mosquitto and any other broker, one broker at a time.")
     parser.add_argument("--quick", action="store_true",
-                        help="tiny matrix: 2 scenarios, 2 s, 1 repeat (smoke test)")
-    parser.add_argument("--matrix", choices=["standard", "quick"], default=None)
+                        help="short runs: 2 s, 1 repeat, and the quick matrix (2 scenarios) "
+                        "unless --matrix says otherwise (smoke test)")
+    parser.add_argument("--matrix", choices=["standard", "quick", "tls"], default=None,
+                        help="tls: TLS handshakes/s full and resumed, fan-in over TLS and plain")
+    parser.add_argument("--tls", action="store_true",
+                        help="add the TLS scenarios to the matrix")
+    parser.add_argument("--tls-key-type", choices=["p256", "rsa2048"], default="p256",
+                        help="key of the generated server certificate (default p256: ECDSA)")
     parser.add_argument("--repeat", type=int, default=None, help="runs per scenario and broker "
                         "(median reported; default 3, 1 with --quick)")
     parser.add_argument("--duration", type=float, default=None,
@@ -119,6 +127,7 @@ def parse(argv):
     """Parses argv (without the program name); raises FlagError on any bad flag."""
     args = _build_parser().parse_args(argv)
     quick = args.quick or args.matrix == "quick"
+    matrix = args.matrix or ("quick" if args.quick else "standard")
     repeat = args.repeat if args.repeat is not None else (1 if quick else 3)
     duration = args.duration if args.duration is not None else (2.0 if quick else 5.0)
     warmup = args.warmup if args.warmup is not None else (0.5 if quick else 1.0)
@@ -141,12 +150,13 @@ def parse(argv):
                             "build the release preset or pass the path")
     out_dir = args.out or os.path.join(REPO_ROOT, "bench", "compare", "out",
                                        time.strftime("%Y%m%d-%H%M%S"))
-    return Options(matrix="quick" if quick else (args.matrix or "standard"), repeat=repeat,
+    return Options(matrix=matrix, repeat=repeat,
                    duration=duration, warmup=warmup, out_dir=os.path.abspath(out_dir),
                    ringmq=os.path.abspath(ringmq), loadgen=os.path.abspath(loadgen),
                    mosquitto=_find_mosquitto(args.mosquitto),
                    ringmq_threads=args.ringmq_threads, loadgen_threads=args.loadgen_threads,
-                   extra_brokers=extra, forwarder=_find_forwarder(args))
+                   extra_brokers=extra, forwarder=_find_forwarder(args),
+                   tls=args.tls or matrix == "tls", tls_key_type=args.tls_key_type)
 
 
 def parse_or_exit(argv):

@@ -13,7 +13,8 @@ from .matrix import METRICS
 WORST_OF = ("lost", "duplicated", "out_of_order", "qos_unacked", "connect_failed")
 MEDIAN_OF = ("deliveries_per_s", "publishes_per_s", "p50_us", "p99_us", "p999_us",
              "connect_time_s", "connect_rate_per_s", "rss_per_connection_b",
-             "broker_cpu_percent", "loadgen_cpu_percent", "broker_rss_peak_kb")
+             "broker_cpu_percent", "loadgen_cpu_percent", "broker_rss_peak_kb",
+             "handshakes_per_s", "resumed_fraction", "connect_p50_us", "connect_p99_us")
 SOCKET_PROFILE = ("TCP_NODELAY on every connection: ringmq-bench sets it on its sockets, ringmq "
                   "sets it on accepted sockets, Mosquitto runs with set_tcp_nodelay true; other "
                   "brokers as their own configuration says")
@@ -25,6 +26,12 @@ FLOOR_NOTE = ("floor: ringmq-forwarder, a trivial forwarder (one thread, epoll, 
               "scenarios only; 'ringmq over floor' is ringmq's p50 / p99 over the forwarder's "
               f"in this run; target: within {FLOOR_TARGET_PERCENT:.0f} %")
 NO_FLOOR_NOTE = "floor reference left out ({reason}): latency is not compared against a floor"
+TLS_PROFILE = ("TLS: every TLS listener has the same {key} server certificate for 127.0.0.1, "
+               "signed by a CA made for this run, which ringmq-bench verifies (--cafile); "
+               "OpenSSL's defaults otherwise (TLS 1.3 when both sides have it). Handshake "
+               "scenarios: {clients} clients each connecting, completing CONNECT/CONNACK, "
+               "sending DISCONNECT and reconnecting at once; 'resumed' offers each client's "
+               "latest session (--tls-resume)")
 
 
 def _number(value):
@@ -64,7 +71,9 @@ def ratios(medians, scenarios, broker_names):
                 continue
             other = medians[scenario.name].get(name, {})
             per_metric = {}
-            for key, _, _ in METRICS[scenario.mode]:
+            for key, _, higher_is_better in METRICS[scenario.mode]:
+                if higher_is_better is None:
+                    continue
                 mine, theirs = ringmq.get(key), other.get(key)
                 per_metric[key] = (mine / theirs if _number(mine) and _number(theirs) and theirs
                                    else None)
@@ -93,6 +102,35 @@ def over_floor(medians, scenarios, floor_name):
     return result
 
 
+def tls_over_plain(medians, scenarios, broker_names):
+    """{TLS scenario: {broker: its deliveries/s over TLS / its deliveries/s over plain TCP}} for
+    TLS scenarios with a plain counterpart in the run; None where either is missing."""
+    names = {s.name for s in scenarios}
+    result = {}
+    for scenario in scenarios:
+        if not scenario.plain or scenario.plain not in names:
+            continue
+        per_broker = {}
+        for name in broker_names:
+            tls = medians[scenario.name].get(name, {})
+            plain = medians[scenario.plain].get(name, {})
+            if tls.get("runs", 0) == 0:
+                continue
+            mine, base = tls.get("deliveries_per_s"), plain.get("deliveries_per_s")
+            per_broker[name] = mine / base if _number(mine) and _number(base) and base else None
+        result[scenario.name] = per_broker
+    return result
+
+
+def tls_table(tls_map, scenarios):
+    """TLS throughput over plain, per broker."""
+    titles = {s.name: s for s in scenarios}
+    header = ["scenario", "broker", "TLS / plain deliveries/s"]
+    rows = [[titles[name].title, broker, _fmt_ratio(ratio)]
+            for name, per_broker in tls_map.items() for broker, ratio in per_broker.items()]
+    return _table(header, rows)
+
+
 def within_floor_target(percent):
     return _number(percent) and percent <= FLOOR_TARGET_PERCENT
 
@@ -107,6 +145,8 @@ def _fmt_over_floor(percent):
 def _fmt(key, value):
     if not _number(value):
         return "-"
+    if key.endswith("_fraction"):
+        return f"{value * 100:.1f} %"
     if key.endswith("_us"):
         return f"{value:,.1f}"
     if key.endswith("_s") and not key.endswith("per_s"):
@@ -207,22 +247,27 @@ def floor_document(floor_spec, floor_reason, medians, floor_map):
 
 
 def document(options, scenarios, skipped, specs, runs, medians, ratio_map, unavailable,
-             floor=None):
-    """Everything results.json holds: config, every raw run, the medians, ratios and floor."""
+             floor=None, tls_map=None):
+    """Everything results.json holds: config, every raw run, the medians, ratios, floor and TLS
+    over plain."""
     return {
+        "tls_over_plain": tls_map or {},
         "tool": "bench/compare", "format": 1,
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(),
         "socket_profile": SOCKET_PROFILE,
         "floor": floor or {"available": False, "note": NO_FLOOR_NOTE.format(reason="not run")},
-        "config": {"matrix": options.matrix, "repeat": options.repeat,
+        "config": {"matrix": options.matrix, "repeat": options.repeat, "tls": options.tls,
+                   "tls_key_type": options.tls_key_type if options.tls else None,
                    "duration_s": options.duration, "warmup_s": options.warmup,
                    "loadgen": options.loadgen, "loadgen_threads": options.loadgen_threads,
                    "ringmq_threads": options.ringmq_threads},
         "brokers": [{"name": s.name, "command": s.command, "reference": s.reference,
                      "modes": list(s.modes) if s.modes else None,
-                     "failed_to_start": unavailable.get(s.name)} for s in specs],
-        "scenarios": [{"name": s.name, "title": s.title, "mode": s.mode, "args": s.args}
-                      for s in scenarios],
+                     "failed_to_start": unavailable.get(s.name),
+                     "tls_args": s.tls_args,
+                     "failed_to_start_tls": unavailable.get(f"{s.name}+tls")} for s in specs],
+        "scenarios": [{"name": s.name, "title": s.title, "mode": s.mode, "args": s.args,
+                       "tls": s.tls, "plain": s.plain} for s in scenarios],
         "skipped": [{"scenario": name, "reason": reason} for name, reason in skipped],
         "runs": runs, "medians": medians, "ratios": ratio_map,
     }

@@ -11,9 +11,10 @@ from . import brokers
 LOADGEN_GRACE_S = 60.0
 
 
-def _loadgen_argv(options, scenario, port, broker_pid):
+def _loadgen_argv(options, scenario, port, broker_pid, tls=None):
     hold = options.duration
-    return ([options.loadgen] + scenario.args +
+    args = [arg.replace("{cafile}", tls["ca"]) if tls else arg for arg in scenario.args]
+    return ([options.loadgen] + args +
             ["--port", str(port), "--duration", f"{hold:g}", "--warmup",
              f"{0 if scenario.mode == 'conn' else options.warmup:g}", "--threads",
              str(options.loadgen_threads), "--broker-pid", str(broker_pid), "--json", "-"])
@@ -25,7 +26,12 @@ def _figures(report):
     latency = report.get("latency_us") or {}
     delivery = report.get("delivery") or {}
     connect = report.get("connect") or {}
+    reconnect = report.get("reconnect") or {}
     return {
+        "handshakes_per_s": reconnect.get("rate_per_s"),
+        "resumed_fraction": reconnect.get("resumed_fraction"),
+        "connect_p50_us": (reconnect.get("latency_us") or {}).get("p50"),
+        "connect_p99_us": (reconnect.get("latency_us") or {}).get("p99"),
         "deliveries_per_s": delivery.get("rate"),
         "publishes_per_s": (report.get("publish") or {}).get("rate"),
         "p50_us": latency.get("p50"),
@@ -48,9 +54,11 @@ def _figures(report):
     }
 
 
-def _run_loadgen(options, scenario, broker):
-    """Runs ringmq-bench once against `broker`; returns (report dict or None, error text)."""
-    argv = _loadgen_argv(options, scenario, broker.port, broker.pid)
+def _run_loadgen(options, scenario, broker, tls=None):
+    """Runs ringmq-bench once against `broker` (its TLS listener for a TLS scenario); returns
+    (report dict or None, error text)."""
+    port = broker.tls_port if scenario.tls else broker.port
+    argv = _loadgen_argv(options, scenario, port, broker.pid, tls)
     timeout = options.duration + options.warmup + LOADGEN_GRACE_S + scenario.connections / 1000
     try:
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
@@ -73,13 +81,17 @@ def _one_run(options, scenario, spec, repeat, dirs):
     record = {"scenario": scenario.name, "broker": spec.name, "repeat": repeat, "ok": False,
               "error": "", "figures": None, "report": None}
     log_path = os.path.join(dirs["logs"], f"{spec.name}.log")
-    broker, error = brokers.start(spec, log_path, dirs["conf"])
+    tls = dirs.get("tls") if scenario.tls else None
+    if scenario.tls and tls is None:
+        record["error"] = "no TLS files (see the openssl error above)"
+        return record
+    broker, error = brokers.start(spec, log_path, dirs["conf"], tls=tls)
     if broker is None:
         record["error"] = f"broker did not start: {error}"
         record["start_failed"] = True
         return record
     record["command"] = broker.argv
-    report, error = _run_loadgen(options, scenario, broker)
+    report, error = _run_loadgen(options, scenario, broker, tls)
     died = not broker.alive()
     status = broker.stop()
     if died and not error:
@@ -96,11 +108,17 @@ def _progress(text):
     print(text, file=sys.stderr, flush=True)
 
 
+def unavailable_key(spec, scenario):
+    """A broker that cannot start with TLS may still start without: they are counted apart."""
+    return f"{spec.name}+tls" if scenario.tls else spec.name
+
+
 def run_matrix(options, scenarios, specs, dirs):
     """Runs every scenario against every broker, `options.repeat` times, scenario-major and
     interleaved (for each scenario, for each repeat, each broker in turn); a broker with
-    `modes` (the forwarder) runs only those scenarios. A broker that fails to start is reported
-    and left out of the remaining runs; the others go on."""
+    `modes` (the forwarder) runs only those scenarios, one without TLS arguments no TLS
+    scenario. A broker that fails to start is reported and left out of the remaining runs (of
+    the same kind, plain or TLS); the others go on."""
     runs = []
     unavailable = {}
     total = options.repeat * sum(spec.runs(s) for s in scenarios for spec in specs)
@@ -108,16 +126,17 @@ def run_matrix(options, scenarios, specs, dirs):
     for scenario in scenarios:
         for repeat in range(options.repeat):
             for spec in specs:
-                if spec.name in unavailable or not spec.runs(scenario):
+                key = unavailable_key(spec, scenario)
+                if key in unavailable or not spec.runs(scenario):
                     continue
                 label = f"[{len(runs) + 1}/{total}] {scenario.name} {spec.name} #{repeat + 1}"
                 _progress(f"{label} ...")
                 record = _one_run(options, scenario, spec, repeat, dirs)
                 runs.append(record)
                 if record.get("start_failed"):
-                    unavailable[spec.name] = record["error"]
-                    _progress(f"{label}: {spec.name} {record['error']}; "
-                              f"skipping {spec.name} from here on")
+                    unavailable[key] = record["error"]
+                    _progress(f"{label}: {key} {record['error']}; "
+                              f"skipping {key} from here on")
                 elif record["error"]:
                     _progress(f"{label}: FAILED: {record['error']}")
     _progress(f"matrix done in {time.monotonic() - started:.0f} s")
