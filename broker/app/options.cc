@@ -108,6 +108,7 @@ struct Raw {
   std::uint32_t linger_ms = 2000;
   TlsRaw tls;
   std::string allow_anonymous;
+  std::string pin_threads = "true";
 };
 
 bool parse_bool(const std::string& text, bool* out) {
@@ -157,6 +158,11 @@ void add_flags(CLI::App& app, Raw& raw, Options& o) {
   app.add_option("--threads", raw.threads,
                  "Shard threads, one io_uring each; 0 = one per online CPU")
       ->check(CLI::Range(0u, 1024u))
+      ->capture_default_str();
+  app.add_option("--pin-threads", raw.pin_threads,
+                 "Pin shard i to the i-th allowed CPU: true or false (false lets the kernel move "
+                 "shards, e.g. beside other busy processes on few cores)")
+      ->type_name("BOOL")
       ->capture_default_str();
   app.add_option("--max-connections", o.engine.max_connections,
                  "Open connections across all threads; more are accepted and closed at once")
@@ -261,6 +267,10 @@ bool finish(const Raw& raw, Options& o, std::string* error) {
     return false;
   }
   o.engine.shards = raw.threads == 0 ? online_cpus() : raw.threads;
+  if (!parse_bool(raw.pin_threads, &o.engine.pin_threads)) {
+    *error = "--pin-threads: '" + raw.pin_threads + "' is not true or false";
+    return false;
+  }
   o.broker.max_inflight = static_cast<std::uint16_t>(raw.max_inflight);
   o.broker.max_keepalive = static_cast<std::uint16_t>(raw.max_keepalive);
   o.broker.topic_alias_maximum = static_cast<std::uint16_t>(raw.topic_alias_maximum);

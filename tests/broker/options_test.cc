@@ -20,6 +20,50 @@ TEST(Options, Defaults) {
   EXPECT_EQ(r.options.engine.shards, online_cpus());
   EXPECT_EQ(r.options.broker.max_inflight, 100);
   EXPECT_EQ(r.options.log_level, LogLevel::kInfo);
+  EXPECT_TRUE(r.options.engine.pin_threads);
+  EXPECT_TRUE(r.options.tls.listen.empty());
+}
+
+TEST(Options, TlsFlags) {
+  const ParseResult r = parse({"--tls-listen",
+                               "127.0.0.1",
+                               "--tls-listen",
+                               "[::1]:8884",
+                               "--tls-cert",
+                               "c.pem",
+                               "--tls-key",
+                               "k.pem",
+                               "--tls-ca",
+                               "ca.pem",
+                               "--tls-crl",
+                               "crl.pem",
+                               "--tls-require-cert",
+                               "--tls-identity-as-username",
+                               "--tls-min-version",
+                               "1.3",
+                               "--tls-handshake-timeout",
+                               "3",
+                               "--psk-hint",
+                               "hint",
+                               "--pin-threads",
+                               "false"});
+  ASSERT_EQ(r.exit_code, -1) << r.output;
+  ASSERT_EQ(r.options.tls.listen.size(), 2u);
+  EXPECT_EQ(r.options.tls.listen[0].host, "127.0.0.1");
+  EXPECT_EQ(r.options.tls.listen[0].port, 8883);  // the MQTT over TLS port when none is given
+  EXPECT_EQ(r.options.tls.listen[1].host, "::1");
+  EXPECT_EQ(r.options.tls.listen[1].port, 8884);
+  EXPECT_EQ(r.options.tls.config.cert_file, "c.pem");
+  EXPECT_EQ(r.options.tls.config.key_file, "k.pem");
+  EXPECT_EQ(r.options.tls.config.ca_file, "ca.pem");
+  EXPECT_EQ(r.options.tls.config.crl_file, "crl.pem");
+  EXPECT_TRUE(r.options.tls.config.require_client_cert);
+  EXPECT_EQ(r.options.tls.config.min_version, tls::TlsVersion::kTls13);
+  EXPECT_EQ(r.options.tls.config.psk_hint, "hint");
+  EXPECT_TRUE(r.options.broker.identity_as_username);
+  EXPECT_EQ(r.options.engine.tls_handshake_timeout, std::chrono::seconds(3));
+  EXPECT_FALSE(r.options.engine.pin_threads);
+  EXPECT_EQ(r.options.engine.listen.size(), 1u);  // main adds the TLS listeners with their context
 }
 
 TEST(Options, Flags) {
@@ -96,12 +140,40 @@ TEST(Options, Flags) {
 TEST(Options, HelpExitsZeroAndDescribesEveryFlag) {
   const ParseResult r = parse({"--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* flag :
-       {"--listen", "--threads", "--max-connections", "--max-packet-size", "--max-inflight",
-        "--max-queued-messages", "--max-queued-bytes", "--retained-max-count",
-        "--retained-max-bytes", "--max-keepalive", "--sys-interval", "--log-level",
-        "--deny-subscribe", "--config", "--send-queue-soft-limit", "--send-queue-hard-limit",
-        "--topic-alias-maximum", "--connect-timeout", "--linger-ms"}) {
+  for (const char* flag : {"--listen",
+                           "--threads",
+                           "--max-connections",
+                           "--max-packet-size",
+                           "--max-inflight",
+                           "--max-queued-messages",
+                           "--max-queued-bytes",
+                           "--retained-max-count",
+                           "--retained-max-bytes",
+                           "--max-keepalive",
+                           "--sys-interval",
+                           "--log-level",
+                           "--deny-subscribe",
+                           "--config",
+                           "--send-queue-soft-limit",
+                           "--send-queue-hard-limit",
+                           "--topic-alias-maximum",
+                           "--connect-timeout",
+                           "--linger-ms",
+                           "--pin-threads",
+                           "--tls-listen",
+                           "--tls-cert",
+                           "--tls-key",
+                           "--tls-ca",
+                           "--tls-crl",
+                           "--tls-require-cert",
+                           "--tls-identity-as-username",
+                           "--tls-min-version",
+                           "--tls-handshake-timeout",
+                           "--psk-file",
+                           "--psk-hint",
+                           "--password-file",
+                           "--allow-anonymous",
+                           "--acl-file"}) {
     EXPECT_NE(r.output.find(flag), std::string::npos) << flag;
   }
 }
@@ -123,6 +195,13 @@ TEST(Options, BadFlagsExitTwoWithOneLineNamingTheKey) {
       {{"--no-such-flag"}, "--no-such-flag"},
       {{"--send-queue-soft-limit", "100", "--send-queue-hard-limit", "10"},
        "--send-queue-hard-limit"},
+      {{"--pin-threads", "maybe"}, "--pin-threads"},
+      {{"--tls-listen", "nowhere.invalid:8883", "--tls-cert", "c", "--tls-key", "k"},
+       "--tls-listen"},
+      {{"--tls-listen", "127.0.0.1:8883"}, "--tls-listen"},
+      {{"--tls-key", "k"}, "--tls-key"},
+      {{"--tls-cert", "c", "--tls-key", "k"}, "--tls-cert"},
+      {{"--tls-listen", "127.0.0.1", "--psk-file", "p", "--tls-crl", "x"}, "--tls-crl"},
   };
   for (const BadCase& c : cases) {
     const ParseResult r = parse(c.args);
