@@ -85,7 +85,11 @@ def _one_run(options, scenario, spec, repeat, dirs):
     if scenario.tls and tls is None:
         record["error"] = "no TLS files (see the openssl error above)"
         return record
-    broker, error = brokers.start(spec, log_path, dirs["conf"], tls=tls)
+    broker_tls = tls
+    if broker_tls is None and any("{tls_port}" in arg for arg in spec.command):
+        # A --broker command that names a TLS listener gets one in plain runs too (unused).
+        broker_tls = dirs.get("tls")
+    broker, error = brokers.start(spec, log_path, dirs["conf"], tls=broker_tls)
     if broker is None:
         record["error"] = f"broker did not start: {error}"
         record["start_failed"] = True
