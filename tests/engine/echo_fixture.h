@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "engine/engine.h"
 #include "sanitized.h"
@@ -84,6 +85,17 @@ class EchoServer {
   Status status_;
   std::unique_ptr<Engine> engine_;
 };
+
+// Polls `condition` every 2 ms until it holds or `timeout` passes; returns its last value.
+template <typename Condition>
+bool eventually(Condition condition, Duration timeout = std::chrono::seconds(10)) {
+  const auto deadline = MonoClock::now() + timeout;
+  while (MonoClock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return condition();
+}
 
 // Client helpers (blocking sockets unless stated). All return -1 / false on failure.
 int connect_to(const std::string& host, std::uint16_t port);

@@ -22,18 +22,8 @@ namespace {
 using namespace std::chrono_literals;
 using testing::EchoOptions;
 using testing::EchoServer;
+using testing::eventually;
 using testing::kSanitized;
-
-// Polls `condition` until it holds or `timeout` passes.
-template <typename Condition>
-bool eventually(Condition condition, Duration timeout = 10s) {
-  const auto deadline = MonoClock::now() + timeout;
-  while (MonoClock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(2ms);
-  }
-  return condition();
-}
 
 bool echo_roundtrip(int fd, const std::string& text) {
   if (!testing::send_all(fd, text.data(), text.size())) return false;

@@ -19,16 +19,7 @@ namespace rmq::engine {
 namespace {
 
 using namespace std::chrono_literals;
-
-template <typename Condition>
-bool eventually(Condition condition, Duration timeout = 10s) {
-  const auto deadline = MonoClock::now() + timeout;
-  while (MonoClock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(2ms);
-  }
-  return condition();
-}
+using testing::eventually;
 
 std::string reply_pattern(std::size_t size) {
   testing::ByteStream stream(7);

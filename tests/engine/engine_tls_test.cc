@@ -23,17 +23,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::EchoServer;
+using testing::eventually;
 using testing::kSanitized;
-
-template <typename Condition>
-bool eventually(Condition condition, Duration timeout = 10s) {
-  const auto deadline = MonoClock::now() + timeout;
-  while (MonoClock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(2ms);
-  }
-  return condition();
-}
 
 const std::string& pki_dir() {
   static const std::string dir = [] {
