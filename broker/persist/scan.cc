@@ -92,8 +92,8 @@ ScanResult scan_segment_image(std::span<const std::uint8_t> file, const std::str
     }
     ++r.skipped;
     r.skipped_bytes += next - bad;
-    r.warnings.push_back(std::string("skipped ") + std::to_string(next - bad) +
-                         " corrupt bytes (" + to_string(frame) + ") in " + at(name, bad));
+    r.warnings.push_back(std::string("skipped ") + std::to_string(next - bad) + " corrupt bytes (" +
+                         to_string(frame) + ") in " + at(name, bad));
     reader.seek(next);
   }
   return r;
@@ -131,8 +131,9 @@ ScanResult scan_shard(const std::string& dir, std::uint32_t shard, const ScanOpt
   ScanResult total;
   auto listed = list_segments(dir, shard);
   if (!listed.ok()) {
-    fail(&total, ScanError::kIo, dir, 0,
-         std::string(listed.status().message()) + ": " + std::strerror(listed.status().sys_errno()));
+    fail(
+        &total, ScanError::kIo, dir, 0,
+        std::string(listed.status().message()) + ": " + std::strerror(listed.status().sys_errno()));
     return total;
   }
   const auto& files = *listed;

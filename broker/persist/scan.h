@@ -44,10 +44,10 @@ struct ScanOptions {
 
 enum class ScanError : std::uint8_t {
   kNone,
-  kIo,             // the file or directory could not be read
-  kBadHeader,      // segment header corrupt, or not the shard/sequence of the file name
-  kCorruptRecord,  // a record in the middle of the log does not validate
-  kMissingSegment, // a gap in the sequence numbers of a shard's segments
+  kIo,              // the file or directory could not be read
+  kBadHeader,       // segment header corrupt, or not the shard/sequence of the file name
+  kCorruptRecord,   // a record in the middle of the log does not validate
+  kMissingSegment,  // a gap in the sequence numbers of a shard's segments
 };
 
 struct ScanResult {
@@ -55,7 +55,7 @@ struct ScanResult {
   std::uint64_t bytes = 0;    // framed bytes of the records delivered (headers included)
   // Set after a tail defect: the length the newest segment must be truncated to.
   std::optional<std::uint64_t> truncate_to;
-  std::string truncate_path;  // the file truncate_to applies to
+  std::string truncate_path;        // the file truncate_to applies to
   std::uint64_t skipped = 0;        // corrupt regions skipped (skip_corrupt)
   std::uint64_t skipped_bytes = 0;  // bytes in them
   ScanError error = ScanError::kNone;
@@ -69,8 +69,8 @@ struct ScanResult {
 };
 
 // `offset` is the record's file offset. The payload view is valid during the call only.
-using RecordFn =
-    std::function<void(std::uint8_t type, std::span<const std::uint8_t> payload, std::uint64_t offset)>;
+using RecordFn = std::function<void(std::uint8_t type, std::span<const std::uint8_t> payload,
+                                    std::uint64_t offset)>;
 
 // Scans an in-memory segment image (header and records); `name` is used in messages and, when it
 // parses as a segment file name, to check the header's shard and sequence.
@@ -81,8 +81,9 @@ ScanResult scan_segment_image(std::span<const std::uint8_t> file, const std::str
 ScanResult scan_segment(const std::string& path, const ScanOptions& options, const RecordFn& fn);
 
 // `seq` is the segment's sequence number.
-using ShardRecordFn = std::function<void(std::uint64_t seq, std::uint8_t type,
-                                         std::span<const std::uint8_t> payload, std::uint64_t offset)>;
+using ShardRecordFn =
+    std::function<void(std::uint64_t seq, std::uint8_t type, std::span<const std::uint8_t> payload,
+                       std::uint64_t offset)>;
 
 // Scans every log segment of `shard` in `dir` in sequence order; only the last is the newest.
 // A gap in the sequence numbers is ScanError::kMissingSegment before any record is delivered.

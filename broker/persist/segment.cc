@@ -17,7 +17,9 @@ namespace {
 constexpr std::string_view kPrefix = "shard-";
 constexpr std::size_t kSeqDigits = 20;
 
-std::string_view extension(SegmentKind kind) { return kind == SegmentKind::kLog ? ".log" : ".snap"; }
+std::string_view extension(SegmentKind kind) {
+  return kind == SegmentKind::kLog ? ".log" : ".snap";
+}
 
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -110,7 +112,8 @@ Result<std::vector<SegmentFile>> list_segments(const std::string& dir, std::uint
   if (ec) return Status::Errno(StatusCode::kIoError, "cannot read the data directory", ec.value());
   std::vector<SegmentFile> files;
   for (; it != fs::directory_iterator(); it.increment(ec)) {
-    if (ec) return Status::Errno(StatusCode::kIoError, "cannot read the data directory", ec.value());
+    if (ec)
+      return Status::Errno(StatusCode::kIoError, "cannot read the data directory", ec.value());
     const std::string name = it->path().filename().string();
     auto parsed = parse_segment_file_name(name);
     if (!parsed || parsed->shard != shard || parsed->kind != kind) continue;

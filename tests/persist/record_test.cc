@@ -63,8 +63,8 @@ TEST(Record, RoundTripManyRandomRecords) {
   for (std::size_t i = 0; i < payloads.size(); ++i) {
     ASSERT_EQ(reader.next(&rec), Frame::kOk) << "record " << i;
     EXPECT_EQ(rec.type, types[i]);
-    ASSERT_TRUE(std::equal(rec.payload.begin(), rec.payload.end(), payloads[i].begin(),
-                           payloads[i].end()));
+    ASSERT_TRUE(
+        std::equal(rec.payload.begin(), rec.payload.end(), payloads[i].begin(), payloads[i].end()));
   }
   EXPECT_TRUE(reader.at_end());
   EXPECT_EQ(reader.next(&rec), Frame::kIncomplete);

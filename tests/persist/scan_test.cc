@@ -35,13 +35,13 @@ TEST(Scan, CleanLogDeliversEveryRecordInOrder) {
   const LogImage img = build_log(0, 1, 50, 200, 1);
   std::vector<std::vector<std::uint8_t>> got;
   std::vector<std::uint64_t> offsets;
-  ScanResult r = scan_segment_image(img.bytes, kName, {},
-                                    [&](std::uint8_t type, std::span<const std::uint8_t> p,
-                                        std::uint64_t off) {
-                                      EXPECT_EQ(type, 1 + got.size() % 200);
-                                      got.emplace_back(p.begin(), p.end());
-                                      offsets.push_back(off);
-                                    });
+  ScanResult r = scan_segment_image(
+      img.bytes, kName, {},
+      [&](std::uint8_t type, std::span<const std::uint8_t> p, std::uint64_t off) {
+        EXPECT_EQ(type, 1 + got.size() % 200);
+        got.emplace_back(p.begin(), p.end());
+        offsets.push_back(off);
+      });
   ASSERT_TRUE(r.ok()) << r.message;
   EXPECT_EQ(r.records, 50u);
   EXPECT_EQ(r.bytes, img.bytes.size() - kSegmentHeaderSize);

@@ -24,13 +24,12 @@ TEST(SegmentName, FormatsAndParses) {
 }
 
 TEST(SegmentName, RejectsEverythingElse) {
-  for (const char* bad :
-       {"shard-1-0000000000000000007.log", "shard-1-000000000000000000007.log",
-        "shard--00000000000000000007.log", "shard-01-00000000000000000007.log",
-        "shard-1-00000000000000000007.lg", "shard-1-00000000000000000007.log.tmp",
-        "Shard-1-00000000000000000007.log", "shard-1-0000000000000000000x.log",
-        "shard-+1-00000000000000000007.log", "shard-1-99999999999999999999.log",
-        "shard-99999999999-00000000000000000007.log", "shard-1.log", ""}) {
+  for (const char* bad : {"shard-1-0000000000000000007.log", "shard-1-000000000000000000007.log",
+                          "shard--00000000000000000007.log", "shard-01-00000000000000000007.log",
+                          "shard-1-00000000000000000007.lg", "shard-1-00000000000000000007.log.tmp",
+                          "Shard-1-00000000000000000007.log", "shard-1-0000000000000000000x.log",
+                          "shard-+1-00000000000000000007.log", "shard-1-99999999999999999999.log",
+                          "shard-99999999999-00000000000000000007.log", "shard-1.log", ""}) {
     EXPECT_FALSE(parse_segment_file_name(bad).has_value()) << bad;
   }
 }
@@ -51,7 +50,8 @@ TEST(SegmentHeader, RoundTripsAndDetectsDamage) {
     std::copy(buf, buf + kSegmentHeaderSize, bad);
     bad[i] ^= 0x40;
     EXPECT_NE(decode_segment_header(bad, &out), HeaderCheck::kOk) << "byte " << i;
-    EXPECT_EQ(decode_segment_header(bad, &out), i < 6 ? HeaderCheck::kBadMagic : HeaderCheck::kBadCrc);
+    EXPECT_EQ(decode_segment_header(bad, &out),
+              i < 6 ? HeaderCheck::kBadMagic : HeaderCheck::kBadCrc);
   }
   h.version = 2;
   encode_segment_header(h, buf);
@@ -59,8 +59,8 @@ TEST(SegmentHeader, RoundTripsAndDetectsDamage) {
 }
 
 TEST(SegmentList, OrdersByNumberAndFiltersShardAndKind) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("ringmq-seglist-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("ringmq-seglist-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   for (const std::string& name :
        {segment_file_name(1, 10), segment_file_name(1, 9), segment_file_name(1, 100),
