@@ -30,6 +30,12 @@ inline constexpr std::size_t framed_size(std::size_t payload_size) {
 Result<std::size_t> frame_record(std::span<std::uint8_t> out, std::uint8_t type,
                                  std::span<const std::uint8_t> payload);
 
+// Writes only the record header for a payload made of `parts` laid end to end, which the caller
+// writes right after it (e.g. as further iovecs of one write), so large payloads need no copy.
+// Same argument errors as frame_record(); `out` is exactly one header.
+Status frame_header(std::span<std::uint8_t, kRecordHeaderSize> out, std::uint8_t type,
+                    std::span<const std::span<const std::uint8_t>> parts);
+
 // A record parsed in place. `offset` is relative to the span given to parse_record().
 struct RecordView {
   std::uint8_t type = 0;
@@ -51,8 +57,13 @@ const char* to_string(Frame frame);
 // `buf`. A length over the maximum is reported as kBadLength even when the span is short.
 Frame parse_record(std::span<const std::uint8_t> buf, std::size_t offset, RecordView* out);
 
-// The first offset in [from, buf.size()) where parse_record() gives kOk, or buf.size() if none.
-// Cost: one header check per byte, plus a CRC for each candidate whose header is plausible.
+// Resynchronisation after a bad record: the first offset Y in [from, buf.size()) where
+// parse_record() gives kOk AND the record is followed by the end of `buf`, by fewer than 4 bytes,
+// or by a u32 length no greater than kMaxRecordPayload; buf.size() if there is none.
+// The second condition is checked before the CRC. It keeps the cost of scanning a large region of
+// garbage near linear (a random candidate must pass two length checks and a type check, about
+// 1 in 65536 offsets, before its payload is CRCed) while accepting a valid last record followed by
+// a zero-filled or torn tail.
 std::size_t find_next_record(std::span<const std::uint8_t> buf, std::size_t from);
 
 // Sequential reader over a span of back-to-back records.

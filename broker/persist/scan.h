@@ -2,8 +2,8 @@
 //
 // Every record that validates is passed to the callback in file order. When a record at offset X
 // does not validate (incomplete, length over the maximum, type 0, CRC mismatch), the scan looks
-// for the next offset Y > X, byte by byte, at which a complete record validates
-// (find_next_record). Then:
+// for the next offset Y > X, byte by byte, at which a complete record validates and is followed
+// by the end of the file or a plausible length (find_next_record, record.h). Then:
 //
 //  * TAIL defect: no such Y exists and the segment is the newest one (ScanOptions::newest). This
 //    is what a crash mid-append leaves: a partial header, a partial payload, a zero-filled or

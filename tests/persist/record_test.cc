@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <random>
 #include <vector>
 
@@ -41,6 +42,25 @@ TEST(Record, FrameRejectsBadArguments) {
   std::vector<std::uint8_t> out(framed_size(big.size()));
   EXPECT_EQ(frame_record(out, 1, big).status().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(frame_record(out, 1, std::span(big).first(kMaxRecordPayload)).ok());
+}
+
+TEST(Record, GatherHeaderMatchesFrameRecord) {
+  std::mt19937_64 rng(3);
+  const auto payload = random_bytes(rng, 1000);
+  std::vector<std::uint8_t> framed(framed_size(payload.size()));
+  ASSERT_TRUE(frame_record(framed, 42, payload).ok());
+  const std::span<const std::uint8_t> all(payload);
+  for (std::size_t split : {0u, 1u, 17u, 999u, 1000u}) {
+    const std::span<const std::uint8_t> parts[] = {all.first(split), all.subspan(split)};
+    std::array<std::uint8_t, kRecordHeaderSize> header{};
+    ASSERT_TRUE(frame_header(header, 42, parts).ok());
+    EXPECT_TRUE(std::equal(header.begin(), header.end(), framed.begin())) << split;
+  }
+  std::array<std::uint8_t, kRecordHeaderSize> header{};
+  EXPECT_EQ(frame_header(header, 0, {}).code(), StatusCode::kInvalidArgument);
+  std::vector<std::uint8_t> half(kMaxRecordPayload / 2 + 1);
+  const std::span<const std::uint8_t> big[] = {half, half};
+  EXPECT_EQ(frame_header(header, 1, big).code(), StatusCode::kInvalidArgument);
 }
 
 TEST(Record, RoundTripManyRandomRecords) {
@@ -99,13 +119,20 @@ TEST(Record, ParseDiagnosesEachDefect) {
 }
 
 TEST(Record, FindNextRecordResynchronises) {
-  std::vector<std::uint8_t> log(100, 0xee);
+  std::vector<std::uint8_t> log(100, 0);
+  std::fill(log.begin(), log.begin() + 37, 0xee);
   const std::uint8_t payload[5] = {5, 4, 3, 2, 1};
   ASSERT_TRUE(frame_record(std::span(log).subspan(37), 3, payload).ok());
-  EXPECT_EQ(find_next_record(log, 0), 37u);
+  EXPECT_EQ(find_next_record(log, 0), 37u) << "followed by zeros";
   EXPECT_EQ(find_next_record(log, 37), 37u);
   EXPECT_EQ(find_next_record(log, 38), log.size());
   EXPECT_EQ(find_next_record(std::span(log).first(50), 0), 50u) << "record cut by the span";
+  EXPECT_EQ(find_next_record(std::span(log).first(51), 0), 37u) << "followed by the end";
+  EXPECT_EQ(find_next_record(std::span(log).first(54), 0), 37u) << "followed by 3 bytes";
+  std::fill(log.begin() + 51, log.end(), 0xee);
+  EXPECT_EQ(find_next_record(log, 0), log.size()) << "followed by an impossible length";
+  EXPECT_EQ(find_next_record(std::span(log).first(54), 0), 37u);
+  EXPECT_EQ(find_next_record(std::span(log).first(55), 0), 55u);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <vector>
 
 #include "log_builder.h"
@@ -158,6 +159,22 @@ TEST(Scan, ZeroFilledTail) {
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r.truncate_to, img.starts.back()) << from;
   }
+}
+
+// Megabytes of random bytes after the records (not a crash pattern, but must still end): the
+// resync search rejects almost every offset before computing a CRC.
+TEST(Scan, LargeGarbageTail) {
+  const LogImage img = build_log(0, 1, 5, 50, 10);
+  std::vector<std::uint8_t> bytes = img.bytes;
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < (4 << 20); ++i) bytes.push_back(static_cast<std::uint8_t>(rng()));
+  ScanResult r = scan(bytes, true, false);
+  ASSERT_TRUE(r.ok()) << r.message;
+  EXPECT_EQ(r.records, 5u);
+  EXPECT_EQ(r.truncate_to, img.bytes.size());
+  ScanResult s = scan(bytes, false, true);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s.skipped_bytes, 4u << 20);
 }
 
 TEST(Scan, ZeroRegionInTheMiddle) {
