@@ -182,6 +182,13 @@ Result<LogFile*> Shard::open_log(const std::string& path) {
     ::close(fd);
     return Status::Errno(StatusCode::kIoError, "cannot stat log file", error);
   }
+  // Bytes already there may sit in the page cache only (a process crash before their sync): made
+  // durable here, so that durable_offset() may start at the file's size.
+  if (st.st_size > 0 && ::fdatasync(fd) != 0) {
+    const int error = errno;
+    ::close(fd);
+    return Status::Errno(StatusCode::kIoError, "cannot sync log file", error);
+  }
   auto free_slot = std::find(logs_.begin(), logs_.end(), nullptr);
   if (free_slot == logs_.end()) free_slot = logs_.insert(logs_.end(), nullptr);
   const auto index = static_cast<std::uint32_t>(free_slot - logs_.begin());

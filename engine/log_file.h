@@ -18,7 +18,8 @@
 // it is issued alone once the writes before it completed. At most one sync per file is in flight;
 // requests made meanwhile are covered by the next one.
 //
-// Progress. written_offset() and durable_offset() only grow (durable <= written <= appended).
+// Progress. written_offset() and durable_offset() start at the file's size at open (Shard::open_log
+// syncs what is there) and only grow (durable <= written <= appended).
 // ShardHandler::on_log_progress(file, durable_offset) is called whenever either advanced.
 //
 // Errors (a full disk, EIO). A failed write keeps its bytes queued, counts

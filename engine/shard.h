@@ -73,8 +73,9 @@ class Shard {
   const tls::TlsPeer* tls_peer(ConnId id) const;
 
   // Opens `path` (created if missing, O_CLOEXEC) as an append-only LogFile written through this
-  // shard's ring, appending at its current size. The open itself is a blocking syscall. The
-  // pointer stays valid until LogFile::close() or the end of the shard's thread.
+  // shard's ring, appending at its current size. Blocking: the open, and for a file that is not
+  // empty an fdatasync, so that the bytes found there count as written and durable. The pointer
+  // stays valid until LogFile::close() or the end of the shard's thread.
   Result<LogFile*> open_log(const std::string& path);
 
   // Posts `message` to shard `to` (this one included). kResourceExhausted when that mailbox is
