@@ -397,36 +397,48 @@ TEST_F(LogFileTest, ConnectionsAreServedWhileASyncIsHeld) {
   EXPECT_EQ(read_file(plan_.path), sent);
 }
 
-// A real full filesystem: a 64 KiB tmpfs, mostly taken by a filler file. Needs CAP_SYS_ADMIN;
-// skipped without it.
-TEST_F(LogFileTest, FullTmpfsStopsWritesUntilSpaceIsFreed) {
-  const std::string mount_point = dir_ + "/small";
-  ASSERT_EQ(::mkdir(mount_point.c_str(), 0700), 0);
-  if (::mount("tmpfs", mount_point.c_str(), "tmpfs", 0, "size=64k") != 0) {
-    ::rmdir(mount_point.c_str());
-    GTEST_SKIP() << "cannot mount a tmpfs here (errno " << errno << ")";
+// A 64 KiB tmpfs mounted on `dir` while this lives (with CAP_SYS_ADMIN; mounted() says).
+class SmallTmpfs {
+ public:
+  explicit SmallTmpfs(std::string dir) : dir_(std::move(dir)) {
+    if (::mkdir(dir_.c_str(), 0700) != 0) return;
+    mounted_ = ::mount("tmpfs", dir_.c_str(), "tmpfs", 0, "size=64k") == 0;
+    if (!mounted_) error_ = errno;
   }
-  const std::string filler = mount_point + "/filler";
+  ~SmallTmpfs() {
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);  // its files go with it
+    ::rmdir(dir_.c_str());
+  }
+  bool mounted() const { return mounted_; }
+  int error() const { return error_; }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+  int error_ = 0;
+};
+
+// A real full filesystem: a small tmpfs, mostly taken by a filler file. Skipped where mounting is
+// not allowed.
+TEST_F(LogFileTest, FullTmpfsStopsWritesUntilSpaceIsFreed) {
+  const SmallTmpfs tmpfs(dir_ + "/small");
+  if (!tmpfs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (errno " << tmpfs.error() << ")";
+  const std::string filler = dir_ + "/small/filler";
   { std::ofstream(filler, std::ios::binary) << std::string(40 * 1024, 'f'); }
-  plan_.path = mount_point + "/shard-0.log";
+  plan_.path = dir_ + "/small/shard-0.log";
   plan_.records = 400;  // about 60 KiB: more than is left
   plan_.per_turn = 10;
-  {
-    LogServer server(plan_, shared_);
-    ASSERT_TRUE(server.ok());
-    const std::string expected = expected_records(plan_.seed, plan_.records);
-    ASSERT_TRUE(eventually([&] { return shared_.errors > 0 && shared_.done_appending; }));
-    EXPECT_EQ(shared_.last_error.load(), ENOSPC);
-    EXPECT_LT(shared_.written.load(), expected.size());
-    ASSERT_EQ(std::remove(filler.c_str()), 0);
-    EXPECT_TRUE(all_durable(expected.size())) << shared_.durable << " of " << expected.size();
-    EXPECT_EQ(shared_.error_now.load(), 0);
-    server.stop();
-    EXPECT_EQ(read_file(plan_.path), expected);
-  }
-  std::remove(plan_.path.c_str());
-  ::umount2(mount_point.c_str(), MNT_DETACH);
-  ::rmdir(mount_point.c_str());
+  LogServer server(plan_, shared_);
+  ASSERT_TRUE(server.ok());
+  const std::string expected = expected_records(plan_.seed, plan_.records);
+  ASSERT_TRUE(eventually([&] { return shared_.errors > 0 && shared_.done_appending; }));
+  EXPECT_EQ(shared_.last_error.load(), ENOSPC);
+  EXPECT_LT(shared_.written.load(), expected.size());
+  ASSERT_EQ(std::remove(filler.c_str()), 0);
+  EXPECT_TRUE(all_durable(expected.size())) << shared_.durable << " of " << expected.size();
+  EXPECT_EQ(shared_.error_now.load(), 0);
+  server.stop();
+  EXPECT_EQ(read_file(plan_.path), expected);
 }
 
 // Not a test: 100-byte records, one sync per turn, on the disk of $RINGMQ_LOG_BENCH_DIR (default
