@@ -59,13 +59,15 @@ bool LogFile::flush(MonoTime now) {
     retry_at_ = MonoTime{};
   }
   if (closing_ && write_error_ != 0) return false;
+  const bool want_write = !write_in_flight_ && !queue_.empty();
+  const bool want_sync = !sync_in_flight_ && sync_error_ == 0 && sync_wanted_ > durable_;
+  if (!want_write && !want_sync) return false;
   // A write, the gate read and the sync must reach the kernel in one submission for the link
   // (get_sqe() submits when the queue is full); with no room for all three, the next turn tries.
   if (io_uring_sq_space_left(&shard_.ring_) < 3) io_uring_submit(&shard_.ring_);
   if (io_uring_sq_space_left(&shard_.ring_) < 3) return true;
-  io_uring_sqe* write = nullptr;
-  if (!write_in_flight_ && !queue_.empty()) write = submit_write();
-  if (sync_in_flight_ || sync_error_ != 0 || sync_wanted_ <= durable_) return write != nullptr;
+  io_uring_sqe* write = want_write ? submit_write() : nullptr;
+  if (!want_sync) return true;
   if (write != nullptr) {
     const std::uint64_t end = written_ + queue_.in_flight_bytes();
     if (end >= sync_wanted_) {
