@@ -13,6 +13,8 @@
 
 namespace rmq::engine {
 
+class LogFile;
+
 class ShardHandler {
  public:
   virtual ~ShardHandler() = default;
@@ -45,6 +47,21 @@ class ShardHandler {
   // effect in this same turn. Called once more after the final mailbox delivery at exit. For
   // per-turn work: flushing batches gathered during the turn, a quiescent point.
   virtual void on_turn_end() {}
+
+  // A LogFile of this shard (Shard::open_log) advanced: its written_offset() or durable_offset()
+  // grew; `durable_offset` is the latter. Not called for a file after its close().
+  virtual void on_log_progress(LogFile& file, std::uint64_t durable_offset) {
+    (void)file;
+    (void)durable_offset;
+  }
+
+  // A write to `file` failed with `error` (an errno: ENOSPC, EIO, ...) and will be retried, or its
+  // fdatasync failed and it can no longer become durable (LogFile::sync_failed()). Not called
+  // for a file after its close().
+  virtual void on_log_error(LogFile& file, int error) {
+    (void)file;
+    (void)error;
+  }
 
   // Shutdown began on this shard: called once, before any on_shutdown. Accepting has stopped.
   virtual void on_stop() {}

@@ -64,6 +64,7 @@ Shard::~Shard() {
     if (fd >= 0) ::close(fd);
   }
   if (ring_ready_) io_uring_queue_exit(&ring_);
+  logs_.clear();  // after the ring: a write still in flight reads their queued bytes
   buffers_.reset();
 }
 
@@ -110,6 +111,7 @@ void Shard::run() {
     did_work |= advance_lifecycle();
     did_work |= rearm_operations();
     handler_->on_turn_end();  // after every step that calls the handler, before the flush
+    did_work |= flush_logs();
     did_work |= flush_dirty_connections();
     did_work |= publish_mailboxes();
     submit_and_wait(did_work);
@@ -120,6 +122,7 @@ void Shard::run() {
   drain_inbox();
   handler_->on_turn_end();
   publish_mailboxes();
+  finish_logs();
   io_uring_submit(&ring_);
 }
 
@@ -234,8 +237,11 @@ bool Shard::flush_dirty_connections() {
 }
 
 bool Shard::need_tick() const {
+  const bool log_retry = std::any_of(logs_.begin(), logs_.end(), [](const auto& log) {
+    return log != nullptr && log->backing_off();
+  });
   return !wheel_.empty() || !closing_.empty() || stopping_ || !starved_.empty() ||
-         !handshakes_.empty() || accept_backoff_until_ > MonoTime{};
+         !handshakes_.empty() || accept_backoff_until_ > MonoTime{} || log_retry;
 }
 
 void Shard::submit_and_wait(bool did_work) {

@@ -5,7 +5,8 @@
 // whole turn did none, the shard blocks in io_uring_enter until a completion arrives or the next
 // timer tick is due:
 //   reap_completions -> drain_mailboxes -> run_timers -> advance_lifecycle -> rearm_operations
-//   -> ShardHandler::on_turn_end -> flush_dirty_connections -> publish_mailboxes -> submit_and_wait
+//   -> ShardHandler::on_turn_end -> flush_logs -> flush_dirty_connections -> publish_mailboxes
+//   -> submit_and_wait
 //
 // Threading: every public method is for the shard's own thread (that is, for ShardHandler
 // callbacks), except id(), shard_count() and stats(), which any thread may call.
@@ -17,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "base/status.h"
@@ -26,6 +28,7 @@
 #include "engine/external_inbox.h"
 #include "engine/handler.h"
 #include "engine/iovec_arena.h"
+#include "engine/log_file.h"
 #include "engine/pool.h"
 #include "engine/stats.h"
 #include "engine/timer_wheel.h"
@@ -36,6 +39,8 @@ namespace rmq::engine {
 
 class Shard {
  public:
+  friend class LogFile;  // submits on the ring, counts, calls the handler
+
   Shard(EngineShared& shared, ShardId id, std::vector<int> listen_fds);
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
@@ -66,6 +71,12 @@ class Shard {
   // The TLS peer of a connection accepted on a TLS listener (certificate or PSK identity,
   // version, cipher); nullptr for a plain connection or a stale id.
   const tls::TlsPeer* tls_peer(ConnId id) const;
+
+  // Opens `path` (created if missing, O_CLOEXEC) as an append-only LogFile written through this
+  // shard's ring, appending at its current size. Blocking: the open, and for a file that is not
+  // empty an fdatasync, so that the bytes found there count as written and durable. The pointer
+  // stays valid until LogFile::close() or the end of the shard's thread.
+  Result<LogFile*> open_log(const std::string& path);
 
   // Posts `message` to shard `to` (this one included). kResourceExhausted when that mailbox is
   // full: backpressure, the message was not queued and its contents still belong to the caller.
@@ -112,6 +123,7 @@ class Shard {
   bool run_timers();
   bool advance_lifecycle();
   bool rearm_operations();
+  bool flush_logs();
   bool flush_dirty_connections();
   bool publish_mailboxes();
   void submit_and_wait(bool did_work);
@@ -130,6 +142,8 @@ class Shard {
   void on_signal(const Completion& c);
   void on_inbox(const Completion& c);
   void drain_inbox();
+  void on_log(const UserData& op, const Completion& c);
+  void finish_logs();
 
   // Submissions.
   io_uring_sqe* get_sqe();
@@ -221,6 +235,9 @@ class Shard {
   std::vector<std::uint32_t> closing_;   // slots in kDraining / kLingering / kShutdown
   std::vector<ShardId> outbox_;          // destinations with staged mailbox messages
   std::vector<bool> outbox_listed_;
+
+  // Log files by index (their user_data index); null: a free index.
+  std::vector<std::unique_ptr<LogFile>> logs_;
 
   bool stopping_ = false;
   bool quiesced_ = false;

@@ -51,6 +51,9 @@ void Shard::dispatch(const Completion& c) {
       break;
     case OpTag::kSignal: on_signal(c); break;
     case OpTag::kInbox: on_inbox(c); break;
+    case OpTag::kLogWrite:
+    case OpTag::kLogSync: on_log(ud, c); break;
+    case OpTag::kLogGate:      // completes only on failure; the linked sync reports it
     case OpTag::kMailboxWake:  // drain_mailboxes runs every turn
     case OpTag::kStopWake:     // advance_lifecycle reads the stop flag every turn
     case OpTag::kCancel:

@@ -40,6 +40,13 @@ struct ShardStats {
       tls_handshake_timeouts;  // handshakes not completed in EngineConfig::tls_handshake_timeout
   Counter tls_record_errors;   // connections closed on a bad record after the handshake
 
+  // Log files (LogFile).
+  Counter log_bytes_written;
+  Counter log_writes;          // writev submitted
+  Counter log_partial_writes;  // writes that wrote less than offered (the rest is written next)
+  Counter log_syncs;           // fdatasync completed
+  Counter log_errors;          // failed writes (retried) and failed syncs
+
   // Mailboxes.
   Counter mailbox_posted;
   Counter mailbox_received;

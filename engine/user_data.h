@@ -23,6 +23,9 @@ enum class OpTag : std::uint8_t {
   kSignal,       // read on the signalfd (shard 0 only)
   kCancel,       // an async cancel request
   kInbox,        // read on the shard's ExternalInbox eventfd
+  kLogWrite,     // writev on a LogFile; index = its index in the shard
+  kLogSync,      // fdatasync on a LogFile; index = its index in the shard
+  kLogGate,      // a test's gate read before a LogFile's sync (LogFile::set_sync_gate)
   kCount,
   kLiburingTimeout = 0xff,  // LIBURING_UDATA_TIMEOUT has all bits set; ignored
 };
