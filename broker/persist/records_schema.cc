@@ -182,8 +182,9 @@ std::vector<std::uint32_t> SubscriptionIds::to_vector() const {
   std::vector<std::uint32_t> out;
   out.reserve(count_);
   Reader r{wire_.data(), wire_.data() + wire_.size()};
-  for (std::uint32_t i = 0; i < count_; ++i)
+  for (std::uint32_t i = 0; i < count_; ++i) {
     out.push_back(static_cast<std::uint32_t>(r.read_varint(5, 32)));
+  }
   return out;
 }
 
@@ -215,10 +216,26 @@ Result<R> decode(Bytes payload) {
   return rec;
 }
 
+template <typename R>
+Result<std::size_t> encode_framed(std::span<std::uint8_t> out, const R& r) {
+  const std::size_t n = encoded_size(r);
+  if (n > kMaxRecordPayload) return Status(StatusCode::kInvalidArgument, "record too large");
+  if (out.size() < framed_size(n)) {
+    return Status(StatusCode::kOutOfRange, "record buffer too small");
+  }
+  auto written = encode(out.subspan(kRecordHeaderSize, n), r);
+  if (!written.ok()) return written.status();
+  const Bytes parts[] = {Bytes(out.data() + kRecordHeaderSize, n)};
+  RMQ_RETURN_IF_ERROR(
+      frame_header(out.first<kRecordHeaderSize>(), static_cast<std::uint8_t>(R::kType), parts));
+  return framed_size(n);
+}
+
 #define RMQ_PERSIST_INSTANTIATE(R)                                           \
   template std::size_t encoded_size<R>(const R&);                            \
   template Result<std::size_t> encode<R>(std::span<std::uint8_t>, const R&); \
-  template Result<R> decode<R>(Bytes);
+  template Result<R> decode<R>(Bytes);                                       \
+  template Result<std::size_t> encode_framed<R>(std::span<std::uint8_t>, const R&);
 RMQ_PERSIST_INSTANTIATE(SessionOpen)
 RMQ_PERSIST_INSTANTIATE(SessionEnd)
 RMQ_PERSIST_INSTANTIATE(SessionOffline)

@@ -6,8 +6,8 @@
 // shortest form, at most 5 bytes for a u32; strings and byte fields are a varint length followed
 // by the bytes. A payload must be consumed exactly (trailing bytes are malformed).
 //
-// What is logged: persistent sessions (expiry > 0 or Clean Start 0 with 3.1.1), their
-// subscriptions and will, the QoS 1/2 messages queued or inflight to them, the inbound QoS 2
+// What is logged: persistent sessions (5.0: Session Expiry Interval > 0; 3.1.1: Clean Session 0),
+// their subscriptions and will, the QoS 1/2 messages queued or inflight to them, the inbound QoS 2
 // packet ids awaiting PUBREL, and retained messages. QoS 0 deliveries and clean sessions are
 // never written. Client ids name sessions; message ids are per shard, never reused by a shard.
 //
@@ -63,6 +63,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "broker/persist/record.h"
 
 namespace rmq::persist {
 
@@ -261,6 +262,11 @@ std::size_t encoded_size(const R& r);
 // kInvalidArgument if a field is out of its range (qos, packet id 0, options, retain > 1).
 template <typename R>
 Result<std::size_t> encode(std::span<std::uint8_t> out, const R& r);
+// Writes r as one framed record (record.h: header, then the payload) at the start of `out`; returns
+// framed_size(encoded_size(r)). The errors of encode(), and kInvalidArgument for a payload over
+// kMaxRecordPayload.
+template <typename R>
+Result<std::size_t> encode_framed(std::span<std::uint8_t> out, const R& r);
 // Decodes a payload of type R. Errors are kInvalidArgument with one of the reasons below.
 template <typename R>
 Result<R> decode(Bytes payload);

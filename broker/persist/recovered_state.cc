@@ -40,8 +40,9 @@ struct Applier {
 
   void operator()(const SessionOpen& r) {
     auto it = s.sessions_.find(r.client_id);
-    if (it == s.sessions_.end())
+    if (it == s.sessions_.end()) {
       it = s.sessions_.emplace(std::string(r.client_id), RecoveredSession{}).first;
+    }
     it->second.expiry_s = r.expiry_s;
     it->second.protocol_version = r.protocol_version;
     it->second.flags = r.flags;

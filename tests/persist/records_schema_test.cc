@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -25,40 +26,40 @@ Bytes as_bytes(const std::string& s) {
 
 // Samples of every record type with edge values; views point into static storage.
 std::vector<AnyRecord> samples() {
-  static const std::string big_topic(65535, 't');
-  static const std::string big_client(65535, 'c');
-  static const std::string big_payload(1 << 20, '\xAB');
-  static const std::string props = std::string("\x01\x00\x26\x00", 4) + "k";
-  static const std::uint32_t ids[] = {1, 127, 128, 16383, 16384, 268435455, kU32Max};
-  static const std::uint32_t one_id[] = {7};
+  static const std::string kBigTopic(65535, 't');
+  static const std::string kBigClient(65535, 'c');
+  static const std::string kBigPayload(1 << 20, '\xAB');
+  static const std::string kProps = std::string("\x01\x00\x26\x00", 4) + "k";
+  static const std::uint32_t kIdList[] = {1, 127, 128, 16383, 16384, 268435455, kU32Max};
+  static const std::uint32_t kOneId[] = {7};
   std::vector<AnyRecord> v = {
       SessionOpen{"", 0, 3, 0},
-      SessionOpen{big_client, kU32Max, 5, 0xFF},
+      SessionOpen{kBigClient, kU32Max, 5, 0xFF},
       SessionOpen{"dev-1", 3600, 4, 1},
       SessionEnd{""},
-      SessionEnd{big_client},
+      SessionEnd{kBigClient},
       SessionOffline{"c", 0},
       SessionOffline{"c", kU64Max},
       Subscribe{"c", "", 0, 0},
       Subscribe{"c", "a/+/#", 0x2E, 268435455},  // qos 2, NL, RAP, retain handling 2
-      Subscribe{"c", big_topic, 0x01, kU32Max},
+      Subscribe{"c", kBigTopic, 0x01, kU32Max},
       Unsubscribe{"", ""},
-      Unsubscribe{"c", big_topic},
+      Unsubscribe{"c", kBigTopic},
       WillSet{"c", "", {}, 0, 0, {}, 0},
-      WillSet{"c", big_topic, as_bytes(big_payload), 2, 1, as_bytes(props), kU32Max},
-      WillSet{"c", "w", as_bytes(props), 1, 0, {}, 30},
+      WillSet{"c", kBigTopic, as_bytes(kBigPayload), 2, 1, as_bytes(kProps), kU32Max},
+      WillSet{"c", "w", as_bytes(kProps), 1, 0, {}, 30},
       WillClear{"c"},
       MessageRec{0, "", {}, 0, 0, {}, 0, 0},
-      MessageRec{kU64Max, big_topic, as_bytes(big_payload), 2, 1, as_bytes(props), kU64Max,
+      MessageRec{kU64Max, kBigTopic, as_bytes(kBigPayload), 2, 1, as_bytes(kProps), kU64Max,
                  kU64Max},
-      MessageRec{42, "t", as_bytes(props), 1, 0, {}, 1700000000000, 1699999999999},
+      MessageRec{42, "t", as_bytes(kProps), 1, 0, {}, 1700000000000, 1699999999999},
       Enqueue{"c", 0, 1, 0, {}},
-      Enqueue{"c", kU64Max, 2, 1, SubscriptionIds(ids)},
-      Enqueue{"", 9, 1, 0, SubscriptionIds(one_id)},
+      Enqueue{"c", kU64Max, 2, 1, SubscriptionIds(kIdList)},
+      Enqueue{"", 9, 1, 0, SubscriptionIds(kOneId)},
       Sent{"c", 1, 1},
       Sent{"c", kU64Max, 65535},
       PubrecReceived{"c", 1},
-      PubrecReceived{big_client, 65535},
+      PubrecReceived{kBigClient, 65535},
       Ack{"c", 5, 0},
       Ack{"c", kU64Max, 65535},
       InboundQos2{"c", 1},
@@ -66,18 +67,18 @@ std::vector<AnyRecord> samples() {
       InboundReleased{"c", 1},
       InboundReleased{"", 65535},
       RetainedSet{"", 0},
-      RetainedSet{big_topic, kU64Max},
+      RetainedSet{kBigTopic, kU64Max},
       RetainedClear{""},
-      RetainedClear{big_topic},
+      RetainedClear{kBigTopic},
   };
   for (std::uint8_t q = 0; q <= 2; ++q) {
-    v.push_back(MessageRec{q, "q", {}, q, 0, {}, 0, 0});
-    v.push_back(WillSet{"c", "q", {}, q, 1, {}, 0});
+    v.emplace_back(MessageRec{q, "q", {}, q, 0, {}, 0, 0});
+    v.emplace_back(WillSet{"c", "q", {}, q, 1, {}, 0});
     for (std::uint8_t rh = 0; rh <= 2; ++rh) {
-      v.push_back(Subscribe{"c", "f", static_cast<std::uint8_t>(q | rh << 4), 1});
+      v.emplace_back(Subscribe{"c", "f", static_cast<std::uint8_t>(q | rh << 4), 1});
     }
   }
-  v.push_back(Enqueue{"c", 3, 1, 1, {}});
+  v.emplace_back(Enqueue{"c", 3, 1, 1, {}});
   return v;
 }
 
@@ -232,6 +233,25 @@ TEST(RecordsSchema, EncodeIntoAShortBuffer) {
   EXPECT_EQ(encode(std::span(buf).first(buf.size() - 1), r).status().code(),
             StatusCode::kOutOfRange);
   EXPECT_TRUE(encode(std::span(buf), r).ok());
+}
+
+TEST(RecordsSchema, FramedRecordsParseBack) {
+  for (const AnyRecord& r : samples()) {
+    const Encoded e = encode_any(r);
+    std::vector<std::uint8_t> buf(framed_size(e.payload.size()) + 3, 0xEE);
+    auto n = std::visit([&](const auto& rec) { return encode_framed(std::span(buf), rec); }, r);
+    ASSERT_TRUE(n.ok()) << n.status().message();
+    ASSERT_EQ(*n, framed_size(e.payload.size()));
+    EXPECT_EQ(buf[*n], 0xEE) << "nothing written past the record";
+    RecordView view;
+    ASSERT_EQ(parse_record(buf, 0, &view), Frame::kOk);
+    EXPECT_EQ(view.type, type_of(r));
+    EXPECT_TRUE(
+        std::equal(view.payload.begin(), view.payload.end(), e.payload.begin(), e.payload.end()));
+    auto short_buf = std::span(buf).first(*n - 1);
+    auto too_short = std::visit([&](const auto& rec) { return encode_framed(short_buf, rec); }, r);
+    EXPECT_EQ(too_short.status().code(), StatusCode::kOutOfRange);
+  }
 }
 
 TEST(RecordsSchema, UnknownTypesAreRejected) {
