@@ -41,8 +41,9 @@
 //                         packet_id u16 (0: never sent)          PUBCOMP received, or dropped
 //                                                                (expired, PUBREC with an error)
 //  13    InboundQos2      client_id, packet_id u16 (nonzero)     QoS 2 PUBLISH received, PUBREC
-//  sent 14    InboundReleased  client_id, packet_id u16 (nonzero)     PUBREL received (PUBCOMP
-//  sent) 15    RetainedSet      topic, message_id u64                  a retained message is stored
+//                                                                sent (awaits PUBREL)
+//  14    InboundReleased  client_id, packet_id u16 (nonzero)     PUBREL received, PUBCOMP sent
+//  15    RetainedSet      topic, message_id u64                  a retained message is stored
 //                                                                (replaces the topic's previous)
 //  16    RetainedClear    topic                                  the topic's retained message is
 //                                                                removed (empty payload, expiry)

@@ -124,6 +124,8 @@ struct RecoverySummary {
   std::size_t retained = 0;
 };
 
+// Used by one thread (recovery of one shard's log), then read to rebuild the live sessions and
+// retained store, or to write a snapshot with emit_snapshot().
 class RecoveredState {
  public:
   using SessionMap = std::map<std::string, RecoveredSession, std::less<>>;
@@ -144,8 +146,9 @@ class RecoveredState {
   const Anomalies& anomalies() const { return anomalies_; }
   RecoverySummary summary() const;
 
-  // Calls `emit` with the minimal records that, applied in that order to an empty RecoveredState,
-  // rebuild this state (sessions, messages, retained; not the anomaly counters). Views in each
+  // Calls `emit` with the minimal records that, applied in that order to an empty RecoveredState
+  // and finished, rebuild this state as finish() leaves it (sessions, messages, retained; not the
+  // anomaly counters); messages nothing references are not emitted. Views in each
   // record point into this state and are valid during the call only. Order: referenced Messages,
   // then per session SessionOpen, Subscribe..., WillSet, per entry Enqueue [Sent [PubrecReceived]],
   // InboundQos2..., SessionOffline; then RetainedSet.
