@@ -3,11 +3,13 @@
 // CRYPTO_set_mem_functions, which must be installed before OpenSSL's first allocation, so this
 // binary installs it during static initialisation).
 //
-// Nothing of ours allocates once the session is warm (its BIO and record buffers are reused).
-// OpenSSL 3.0's record layer itself, whatever the BIO, mallocs and frees WPACKET bookkeeping
-// (40 bytes each, released before the call returns) per record: to build each record it sends
-// (2), and in TLS 1.3 to build the additional data of every record it seals or opens (+1). The
-// test bounds the counts by those, so any allocation of ours (or a buffer no longer reused) shows.
+// Nothing of ours allocates once the session is warm (its BIO buffers are reused). OpenSSL 3.0's
+// record layer itself, whatever the BIO, mallocs and frees WPACKET bookkeeping (40 bytes each,
+// released before the call returns) per record: to build each record it sends (2), and in TLS
+// 1.3 to build the additional data of every record it seals or opens (+1). The contexts set
+// SSL_MODE_RELEASE_BUFFERS, so a session that drained its records takes its buffers again for
+// the next one: measured with OpenSSL 3.0.19, +2 per record received and +1 per record sent. The
+// test bounds the counts by those, so any allocation of ours shows.
 
 #include <openssl/crypto.h>
 
@@ -99,10 +101,10 @@ TEST_P(AllocTest, WarmSessionRecordAllocations) {
   const bool tls13 = GetParam() == TLS1_3_VERSION;
   EXPECT_EQ(received.cxx, 0u);
   EXPECT_EQ(sent.cxx, 0u);
-  EXPECT_LE(received.crypto, (tls13 ? 1u : 0u) * kMeasured)
+  EXPECT_LE(received.crypto, (tls13 ? 3u : 2u) * kMeasured)
       << "OpenSSL allocations per record received: "
       << static_cast<double>(received.crypto) / kMeasured;
-  EXPECT_LE(sent.crypto, (tls13 ? 3u : 2u) * kMeasured)
+  EXPECT_LE(sent.crypto, (tls13 ? 4u : 3u) * kMeasured)
       << "OpenSSL allocations per record sent: " << static_cast<double>(sent.crypto) / kMeasured;
 }
 
