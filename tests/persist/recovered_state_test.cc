@@ -360,19 +360,28 @@ TEST(RecoveredStateGeneration, ContinuesWithNoSessionMarksContinues) {
   EXPECT_TRUE(session(s, "d").continues);
 }
 
-TEST(RecoveredStateGeneration, ResetDropsState) {
+TEST(RecoveredStateGeneration, ResetReplacesStateOnlyWhenCommitted) {
   RecoveredState s;
   replay(s, {open_gen("c", 3)});
   fill(s);
   replay(s, {open_gen("c", 3, kOpenReset)});
+  EXPECT_EQ(s.sessions().at("c").generation, 3u);
+  replay(s, {open_gen("c", 3, kOpenCommit)});
   expect_empty(s);
   EXPECT_EQ(session(s, "c").generation, 3u);
   EXPECT_EQ(session(s, "c").flags, 0) << "kOpenReset is not kept in flags";
   fill(s);
-  replay(s, {open_gen("c", 9, kOpenReset)});
+  replay(s, {open_gen("c", 9, kOpenReset), open_gen("c", 9, kOpenCommit)});
   expect_empty(s);
   EXPECT_EQ(session(s, "c").generation, 9u);
   EXPECT_EQ(s.anomalies().total(), 0u);
+  // A snapshot cut short (no commit) leaves the state before it.
+  fill(s);
+  replay(s, {open_gen("c", 10, kOpenReset)});
+  s.finish();
+  expect_filled(s);
+  EXPECT_EQ(session(s, "c").generation, 9u);
+  EXPECT_EQ(s.anomalies().incomplete_snapshots, 1u);
 }
 
 TEST(RecoveredStateGeneration, SessionEndOfAnOlderGenerationIsIgnored) {
@@ -406,11 +415,13 @@ TEST(RecoveredStateGeneration, SnapshotKeepsGenerationAndContinues) {
     encoded.push_back(testing::encode_any(r));
     if (const auto* o = std::get_if<SessionOpen>(&r)) opens.push_back(*o);
   });
-  ASSERT_EQ(opens.size(), 2u);
+  ASSERT_EQ(opens.size(), 4u);  // each session's reset and its commit
   EXPECT_EQ(opens[0].generation, 7u);
   EXPECT_EQ(opens[0].flags, kOpenReset | kOpenContinues | 0x04);
-  EXPECT_EQ(opens[1].generation, 9u);
-  EXPECT_EQ(opens[1].flags, kOpenReset | 0x01);
+  EXPECT_EQ(opens[1].flags, kOpenCommit);
+  EXPECT_EQ(opens[2].generation, 9u);
+  EXPECT_EQ(opens[2].flags, kOpenReset | 0x01);
+  EXPECT_EQ(opens[3].flags, kOpenCommit);
   RecoveredState fresh;
   for (const auto& e : encoded) ASSERT_TRUE(fresh.apply_payload(e.type, e.payload).ok());
   fresh.finish();
