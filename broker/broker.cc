@@ -37,6 +37,7 @@ Broker::~Broker() {
 
 void Broker::on_start() {
   open_durable_log();
+  shared_.arrive_and_wait_imported();
   if (self_ == 0 && config_.sys_interval > 0) {
     publish_sys();
     shard_.arm_timer(sys_timer_, std::chrono::seconds(config_.sys_interval));
