@@ -1,0 +1,133 @@
+"""Damaged data directories through the binary: a torn tail is cut off, a corrupt record in the
+middle or a missing segment stops the start (exit 1, one line naming the file and offset or the
+missing segment) unless --recover-skip-corrupt is given. One shard, so one log."""
+import os
+import shutil
+
+from harness import Broker, Client, expect, records, segments
+
+EXPIRY = 600
+MESSAGE = 8  # record type of a message body (broker/persist/records_schema.h)
+PAYLOADS = ["m%d-%s" % (i, chr(ord("a") + i) * 300) for i in range(10)]
+
+
+def populate(broker):
+    """An offline persistent session with the ten PAYLOADS queued, a retained message and a
+    large last message; then a clean stop. Returns the newest segment's path."""
+    port = broker.start()
+    sub = Client(port, "dm-sub", expiry=EXPIRY)
+    sub.subscribe("dm/q", 1)
+    sub.close()
+    pub = Client(port, "dm-pub")
+    expect(pub.publish("dm/keep", "kept", 1, retain=True), "no PUBACK for the retained message")
+    for payload in PAYLOADS:
+        expect(pub.publish("dm/q", payload, 1), "no PUBACK for " + payload[:3])
+    expect(pub.publish("dm/q", "last-" + "z" * 4000, 1), "no PUBACK for the last message")
+    pub.close()
+    code = broker.stop()
+    expect(code == 0, "broker exit %r on SIGTERM" % code)
+    found = segments(broker.data_dir, 0)
+    expect(len(found) == 1, "one segment expected after a clean stop: %r" % found)
+    return found[-1][2]
+
+
+def queued_after_restart(broker, extra=()):
+    """Starts the broker; returns (payloads queued for dm-sub, retained payloads on dm/keep)."""
+    port = broker.start(extra)
+    sub = Client(port, "dm-sub", expiry=EXPIRY, clean=False)
+    expect(sub.session_present(), "dm-sub: session lost; log:\n" + broker.log())
+    sub.quiet(1.0)
+    got = sub.payloads()
+    sub.close()
+    watcher = Client(port, "dm-watch")
+    watcher.subscribe("dm/keep", 1)
+    watcher.quiet(0.5)
+    retained = watcher.payloads()
+    watcher.close()
+    return got, retained
+
+
+def check_damage_truncated_tail(tmp):
+    """The last record cut in half: the start logs `truncated` and keeps everything before it."""
+    broker = Broker(tmp, threads=1)
+    try:
+        path = populate(broker)
+        offset, size, _ = records(path)[-1]
+        cut = os.path.getsize(path) - (offset + size // 2)
+        with open(path, "r+b") as f:
+            f.truncate(offset + size // 2)
+        print("cut %d bytes off %s (inside the record at offset %d)" % (cut, path, offset))
+        got, retained = queued_after_restart(broker)
+        expect(any("truncated" in line for line in broker.log().splitlines()),
+               "no 'truncated' line:\n" + broker.log())
+        expect(got[:10] == PAYLOADS, "queued messages before the cut: %r" % [p[:4] for p in got])
+        expect(retained == ["kept"], "retained after the cut: %r" % retained)
+        expect(broker.stop() == 0, "broker exit on SIGTERM")
+    finally:
+        broker.close()
+
+
+def check_damage_flipped_byte(tmp):
+    """A flipped byte inside a message record in the middle: exit 1 naming the file and the
+    record's offset; with --recover-skip-corrupt the broker starts and keeps the other messages."""
+    broker = Broker(tmp, threads=1)
+    try:
+        path = populate(broker)
+        bodies = [r for r in records(path) if r[2] == MESSAGE and r[1] > 300]
+        expect(len(bodies) >= 10, "fewer message records than messages: %r" % bodies)
+        offset, size, _ = bodies[len(bodies) // 2]
+        with open(path, "r+b") as f:
+            f.seek(offset + size - 100)
+            byte = f.read(1)
+            f.seek(offset + size - 100)
+            f.write(bytes([byte[0] ^ 0x20]))
+        code, output = broker.run_to_exit()
+        print("corrupt record at offset %d: exit %s, output:\n%s" % (offset, code, output))
+        expect(code == 1, "exit %r with a corrupt record in the middle" % code)
+        lines = [line for line in output.splitlines() if os.path.basename(path) in line]
+        expect(lines and any(str(offset) in line for line in lines),
+               "no line naming %s and offset %d" % (path, offset))
+        got, retained = queued_after_restart(broker, ["--recover-skip-corrupt"])
+        print("with --recover-skip-corrupt: %d of 11 queued messages" % len(got))
+        lost = [p for p in PAYLOADS if p not in got]
+        expect(len(lost) <= 1 and all(p in PAYLOADS or p.startswith("last-") for p in got),
+               "queued after skipping one corrupt record: %r" % [p[:4] for p in got])
+        expect(retained == ["kept"], "retained after skipping: %r" % retained)
+        expect(broker.stop() == 0, "broker exit on SIGTERM")
+    finally:
+        broker.close()
+
+
+def check_damage_missing_segment(tmp):
+    """Three clean runs, each leaving a newer segment; with the middle one gone the start fails
+    naming it, and --recover-skip-corrupt starts anyway."""
+    broker = Broker(tmp, threads=1)
+    saved = []
+    try:
+        populate(broker)
+        for run in range(3):
+            if run > 0:
+                broker.start()
+                expect(broker.stop() == 0, "broker exit on SIGTERM")
+            (seg,) = segments(tmp, 0)
+            copy = os.path.join(os.path.dirname(tmp), "saved-%d" % run)
+            shutil.copyfile(seg[2], copy)
+            saved.append((seg, copy))
+        print("segments after each run: %r" % [os.path.basename(s[2]) for s, _ in saved])
+        expect(len({s[1] for s, _ in saved}) == 3, "each start makes a new segment")
+        for _, _, path in segments(tmp):
+            os.remove(path)
+        for seg, copy in (saved[0], saved[2]):
+            shutil.copyfile(copy, seg[2])
+        missing = os.path.basename(saved[1][0][2])
+        code, output = broker.run_to_exit()
+        print("exit %s, output:\n%s" % (code, output))
+        expect(code == 1, "exit %r with a missing segment" % code)
+        expect(missing in output or str(saved[1][0][1]) in output,
+               "the output does not name the missing segment %s" % missing)
+        broker.start(["--recover-skip-corrupt"])
+        expect(broker.stop() == 0, "broker exit on SIGTERM")
+    finally:
+        broker.close()
+        for _, copy in saved:
+            os.remove(copy)

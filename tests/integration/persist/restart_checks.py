@@ -1,0 +1,261 @@
+"""Clean restarts (SIGTERM, then a new broker on the same data directory): what comes back."""
+import threading
+import time
+
+from paho.mqtt.packettypes import PacketTypes
+
+from harness import Broker, Client, expect, props
+
+EXPIRY = 600
+
+
+def restart(broker):
+    """SIGTERM (expects exit 0), start again; returns the new port."""
+    code = broker.stop()
+    expect(code == 0, "broker exit %r on SIGTERM; log:\n%s" % (code, broker.log()))
+    port = broker.start()
+    expect(broker.wait_for_log("recovered"), "no 'recovered' line:\n" + broker.log())
+    return port
+
+
+def check_restart_sessions(tmp):
+    """Persistent sessions (3.1.1 and 5.0) keep subscriptions and queued messages."""
+    broker = Broker(tmp)
+    try:
+        port = broker.start()
+        s311 = Client(port, "rs-311", v5=False, clean=False)
+        s311.subscribe("rs/a", 1)
+        s311.subscribe("rs/b/#", 2)
+        s311.close()
+        s5 = Client(port, "rs-5", expiry=EXPIRY)
+        s5.subscribe("rs/+", 2, sub_id=5)
+        s5.close()
+        pub = Client(port, "rs-pub")
+        for topic, payload, qos in (("rs/a", "a1", 1), ("rs/b/c", "bc1", 2), ("rs/a", "a2", 2),
+                                    ("rs/x", "x1", 2)):
+            expect(pub.publish(topic, payload, qos), "no acknowledgement for " + payload)
+        pub.close()
+        port = restart(broker)
+        print([line for line in broker.log().splitlines() if "recovered" in line][0])
+
+        s311 = Client(port, "rs-311", v5=False, clean=False)
+        expect(s311.session_present(), "rs-311: session not present after the restart")
+        got = [(m.topic, m.payload.decode(), m.qos) for m in s311.receive(3)]
+        expect(sorted(got) == [("rs/a", "a1", 1), ("rs/a", "a2", 1), ("rs/b/c", "bc1", 2)],
+               "rs-311 queued messages: %r" % got)
+        s5 = Client(port, "rs-5", expiry=EXPIRY, clean=False)
+        expect(s5.session_present(), "rs-5: session not present after the restart")
+        got = s5.receive(3)
+        expect([(m.topic, m.payload.decode(), m.qos) for m in got]
+               == [("rs/a", "a1", 1), ("rs/a", "a2", 2), ("rs/x", "x1", 2)],
+               "rs-5 queued messages, in order: %r" % [(m.topic, m.payload, m.qos) for m in got])
+        ids = [getattr(m.properties, "SubscriptionIdentifier", None) for m in got]
+        expect(ids == [[5]] * 3, "rs-5 subscription identifiers after the restart: %r" % ids)
+
+        # The subscriptions themselves came back: new messages reach both.
+        pub = Client(port, "rs-pub")
+        expect(pub.publish("rs/a", "a3", 2), "no acknowledgement for a3")
+        expect([m.payload for m in s311.receive(1)] == [b"a3"], "rs-311 missed a3")
+        expect([m.payload for m in s5.receive(1)] == [b"a3"], "rs-5 missed a3")
+        expect(s311.quiet() and s5.quiet(), "unexpected extra messages")
+        for c in (s311, s5, pub):
+            c.close()
+        expect(broker.stop() == 0, "broker exit on SIGTERM")
+    finally:
+        broker.close()
+
+
+def retained_props():
+    p = props(PacketTypes.PUBLISH, ContentType="application/json", PayloadFormatIndicator=1,
+              ResponseTopic="rt/reply", CorrelationData=b"\x00\x01c", MessageExpiryInterval=3600)
+    p.UserProperty = ("k", "v1")
+    p.UserProperty = ("k", "v2")
+    return p
+
+
+def check_restart_retained(tmp):
+    """Retained messages (with MQTT 5 properties) come back; a cleared one stays cleared."""
+    broker = Broker(tmp)
+    try:
+        port = broker.start()
+        pub5 = Client(port, "rt-pub5")
+        expect(pub5.publish("rt/props", '{"v":1}', 1, retain=True, props=retained_props()),
+               "no PUBACK for rt/props")
+        expect(pub5.publish("rt/gone", "x", 1, retain=True), "no PUBACK for rt/gone")
+        expect(pub5.publish("rt/gone", "", 1, retain=True), "no PUBACK clearing rt/gone")
+        pub5.close()
+        pub3 = Client(port, "rt-pub3", v5=False)
+        expect(pub3.publish("rt/plain", "plain", 2, retain=True), "no PUBCOMP for rt/plain")
+        pub3.close()
+        port = restart(broker)
+
+        sub = Client(port, "rt-sub")
+        sub.subscribe("rt/#", 2)
+        got = sorted(sub.receive(2), key=lambda m: m.topic)
+        expect(sub.quiet(), "more retained messages than rt/plain and rt/props")
+        expect([(m.topic, m.payload, m.qos, m.retain) for m in got]
+               == [("rt/plain", b"plain", 2, 1), ("rt/props", b'{"v":1}', 1, 1)],
+               "retained after the restart: %r"
+               % [(m.topic, m.payload, m.qos, m.retain) for m in got])
+        p = got[1].properties
+        expect(getattr(p, "ContentType", None) == "application/json"
+               and getattr(p, "PayloadFormatIndicator", None) == 1
+               and getattr(p, "ResponseTopic", None) == "rt/reply"
+               and getattr(p, "CorrelationData", None) == b"\x00\x01c"
+               and getattr(p, "UserProperty", None) == [("k", "v1"), ("k", "v2")]
+               and 3000 <= getattr(p, "MessageExpiryInterval", 0) <= 3600,
+               "retained properties after the restart: %s" % p)
+        sub3 = Client(port, "rt-sub3", v5=False)
+        sub3.subscribe("rt/plain", 2)
+        (m,) = sub3.receive(1)
+        expect(m.payload == b"plain" and m.retain, "3.1.1 subscriber: %r" % m.payload)
+        sub.close()
+        sub3.close()
+        expect(broker.stop() == 0, "broker exit on SIGTERM")
+    finally:
+        broker.close()
+
+
+def will(topic, payload, delay):
+    return {"topic": topic, "payload": payload, "qos": 1,
+            "properties": props(PacketTypes.WILLMESSAGE, WillDelayInterval=delay)}
+
+
+def check_restart_will(tmp):
+    """A pending delayed will survives a restart and is published once its delay is over; a
+    client that comes back within its will delay after the restart cancels its will."""
+    broker = Broker(tmp)
+    try:
+        port = broker.start()
+        watch = Client(port, "wl-watch", expiry=EXPIRY)
+        watch.subscribe("will/#", 1)
+        dying = Client(port, "wl-a", expiry=EXPIRY, will=will("will/a", "a gone", 3))
+        returning = Client(port, "wl-b", expiry=EXPIRY, will=will("will/b", "b gone", 30))
+        dropped_at = time.monotonic()
+        dying.abandon()
+        returning.abandon()
+        expect(watch.quiet(0.5), "a will was published before its delay")
+        port = restart(broker)
+        watch = Client(port, "wl-watch", expiry=EXPIRY, clean=False)
+        expect(watch.session_present(), "wl-watch: session not present after the restart")
+        back = Client(port, "wl-b", expiry=EXPIRY, clean=False)
+        expect(back.session_present(), "wl-b: session not present after the restart")
+        (m,) = watch.receive(1, timeout=10)
+        waited = time.monotonic() - dropped_at
+        expect((m.topic, m.payload) == ("will/a", b"a gone"), "will: %r %r" % (m.topic, m.payload))
+        expect(waited >= 2.5, "will/a published %.2f s after the drop, its delay is 3 s" % waited)
+        print("will/a arrived %.2f s after the connection dropped (delay 3 s)" % waited)
+        expect(watch.quiet(1.0), "will/b published although wl-b came back within its delay")
+        for c in (watch, back):
+            c.close()
+        expect(broker.stop() == 0, "broker exit on SIGTERM")
+    finally:
+        broker.close()
+
+
+class Gate:
+    """Blocks a paho loop thread (from a callback) until opened."""
+
+    def __init__(self):
+        self.reached = threading.Event()
+        self.opened = threading.Event()
+        self.armed = True
+
+    def block(self):
+        if self.armed:
+            self.armed = False
+            self.reached.set()
+            self.opened.wait(15)
+
+
+def check_restart_qos2_inflight(tmp):
+    """QoS 2 exchanges interrupted by a restart complete exactly once, in three states:
+    outbound PUBLISH not yet PUBREC'd, outbound PUBREL not yet PUBCOMP'd, inbound PUBLISH
+    PUBREC'd but not yet released. Each paho client is connected again as the same object."""
+    broker = Broker(tmp)
+    try:
+        port = broker.start()
+        gate_rec, gate_comp, gate_rel = Gate(), Gate(), Gate()
+
+        def hold_publish(client, userdata, level, text):  # before paho sends PUBREC
+            if text.startswith("Received PUBLISH (d0, q2"):
+                gate_rec.block()
+
+        def hold_pubrel(client, userdata, level, text):  # before paho sends PUBREL
+            if text.startswith("Received PUBREC"):
+                gate_rel.block()
+
+        a = Client(port, "q2-a", expiry=EXPIRY, on_log=hold_publish)
+        a.subscribe("q2/a", 2)
+        b = Client(port, "q2-b", v5=False, clean=False)
+        b.subscribe("q2/b", 2)
+        b.c.on_message = lambda *args: (gate_comp.block(), b._on_message(*args))
+        c = Client(port, "q2-c", expiry=EXPIRY)
+        c.subscribe("q2/in", 2)
+        pub = Client(port, "q2-pub")
+        expect(pub.publish("q2/a", "to-a", 2), "no PUBCOMP for q2/a")
+        expect(pub.publish("q2/b", "to-b", 2), "no PUBCOMP for q2/b")
+        inbound = Client(port, "q2-in", expiry=EXPIRY, on_log=hold_pubrel)
+        info = inbound.c.publish("q2/in", "in-once", 2)
+        for gate, what in ((gate_rec, "q2-a PUBLISH"), (gate_comp, "q2-b PUBREL"),
+                           (gate_rel, "q2-in PUBREC")):
+            expect(gate.reached.wait(5), "never received the " + what)
+        time.sleep(0.3)
+        code = broker.stop()
+        expect(code == 0, "broker exit %r on SIGTERM" % code)
+        for gate in (gate_rec, gate_comp, gate_rel):
+            gate.opened.set()
+        port = broker.start()
+        expect(broker.wait_for_log("recovered"), "no 'recovered' line")
+        for client in (a, b, c, inbound):
+            client.reconnect(port)
+            expect(client.session_present(), "%s: session not present" % client.c._client_id)
+        info.wait_for_publish(5)
+        expect(info.is_published(), "q2-in: no PUBCOMP after the restart")
+        time.sleep(1.0)
+        for client, payload in ((a, b"to-a"), (b, b"to-b"), (c, b"in-once")):
+            got = [m.payload for m in client.messages]
+            expect(got == [payload], "%s received %r, expected %r exactly once"
+                   % (client.c._client_id, got, payload))
+        # Packet identifiers in use before the restart do not block new exchanges.
+        pub.c.loop_stop()
+        pub = Client(port, "q2-pub2")
+        for topic in ("q2/a", "q2/b", "q2/in"):
+            expect(pub.publish(topic, "after", 2), "no PUBCOMP for " + topic)
+        for client in (a, b, c):
+            client.wait(lambda: len(client.messages) == 2, "the message after the restart")
+        for client in (a, b, c, inbound, pub):
+            client.close()
+        expect(broker.stop() == 0, "broker exit on SIGTERM")
+    finally:
+        broker.close()
+
+
+def check_restart_session_expiry(tmp):
+    """An offline session whose expiry passes while the broker is down is gone after the
+    restart; one with a long expiry is not."""
+    broker = Broker(tmp)
+    try:
+        port = broker.start()
+        for cid, expiry in (("se-short", 2), ("se-long", EXPIRY)):
+            c = Client(port, cid, expiry=expiry)
+            c.subscribe("se/" + cid, 1)
+            c.close()
+        s311 = Client(port, "se-311", v5=False, clean=False)
+        s311.subscribe("se/311", 1)
+        s311.close()
+        expect(broker.stop() == 0, "broker exit on SIGTERM")
+        time.sleep(3.0)
+        port = broker.start()
+        expect(broker.wait_for_log("recovered"), "no 'recovered' line")
+        short = Client(port, "se-short", expiry=2, clean=False)
+        expect(not short.session_present(), "se-short: session still present 3 s after its "
+               "2 s expiry (the broker was down meanwhile)")
+        for cid, v5 in (("se-long", True), ("se-311", False)):
+            c = Client(port, cid, v5=v5, expiry=EXPIRY if v5 else None, clean=False)
+            expect(c.session_present(), cid + ": session not present after the restart")
+            c.close()
+        short.close()
+        expect(broker.stop() == 0, "broker exit on SIGTERM")
+    finally:
+        broker.close()
