@@ -3,8 +3,9 @@ middle or a missing segment stops the start (exit 1, one line naming the file an
 missing segment) unless --recover-skip-corrupt is given. One shard, so one log."""
 import os
 import shutil
+import struct
 
-from harness import Broker, Client, expect, records, segments
+from harness import Broker, Client, expect, records, segments, wait_until
 
 EXPIRY = 600
 MESSAGE = 8  # record type of a message body (broker/persist/records_schema.h)
@@ -31,12 +32,14 @@ def populate(broker):
     return found[-1][2]
 
 
-def queued_after_restart(broker, extra=()):
-    """Starts the broker; returns (payloads queued for dm-sub, retained payloads on dm/keep)."""
+def queued_after_restart(broker, extra=(), want=0):
+    """Starts the broker; returns (payloads queued for dm-sub, retained payloads on dm/keep),
+    waiting up to 5 s for `want` queued messages, then 0.5 s for more."""
     port = broker.start(extra)
     sub = Client(port, "dm-sub", expiry=EXPIRY, clean=False)
     expect(sub.session_present(), "dm-sub: session lost; log:\n" + broker.log())
-    sub.quiet(1.0)
+    wait_until(lambda: len(sub.messages) >= want, 5.0)
+    sub.quiet(0.5)
     got = sub.payloads()
     sub.close()
     watcher = Client(port, "dm-watch")
@@ -48,7 +51,9 @@ def queued_after_restart(broker, extra=()):
 
 
 def check_damage_truncated_tail(tmp):
-    """The last record cut in half: the start logs `truncated` and keeps everything before it."""
+    """The last record cut in half: the start logs `truncated` and keeps everything before it.
+    Then a torn record appended after a clean stop: cut off too, nothing before it lost, and the
+    messages delivered in between are not delivered again."""
     broker = Broker(tmp, threads=1)
     try:
         path = populate(broker)
@@ -57,11 +62,19 @@ def check_damage_truncated_tail(tmp):
         with open(path, "r+b") as f:
             f.truncate(offset + size // 2)
         print("cut %d bytes off %s (inside the record at offset %d)" % (cut, path, offset))
-        got, retained = queued_after_restart(broker)
-        expect(any("truncated" in line for line in broker.log().splitlines()),
-               "no 'truncated' line:\n" + broker.log())
+        got, retained = queued_after_restart(broker, want=10)
+        expect("truncated" in broker.log(), "no 'truncated' line:\n" + broker.log())
         expect(got[:10] == PAYLOADS, "queued messages before the cut: %r" % [p[:4] for p in got])
         expect(retained == ["kept"], "retained after the cut: %r" % retained)
+        expect(broker.stop() == 0, "broker exit on SIGTERM")
+
+        (_, _, path), = segments(tmp, 0)
+        with open(path, "ab") as f:  # announces 200 payload bytes, has 50
+            f.write(struct.pack("<II", 200, 0x12345678) + bytes([MESSAGE]) + b"t" * 50)
+        got, retained = queued_after_restart(broker)
+        expect("truncated" in broker.log(), "no 'truncated' line:\n" + broker.log())
+        expect(got == [], "delivered messages came back: %r" % [p[:4] for p in got])
+        expect(retained == ["kept"], "retained after the second cut: %r" % retained)
         expect(broker.stop() == 0, "broker exit on SIGTERM")
     finally:
         broker.close()
@@ -69,25 +82,27 @@ def check_damage_truncated_tail(tmp):
 
 def check_damage_flipped_byte(tmp):
     """A flipped byte inside a message record in the middle: exit 1 naming the file and the
-    record's offset; with --recover-skip-corrupt the broker starts and keeps the other messages."""
+    offset (of the record or of the byte); with --recover-skip-corrupt the broker starts and keeps the other messages."""
     broker = Broker(tmp, threads=1)
     try:
         path = populate(broker)
         bodies = [r for r in records(path) if r[2] == MESSAGE and r[1] > 300]
         expect(len(bodies) >= 10, "fewer message records than messages: %r" % bodies)
         offset, size, _ = bodies[len(bodies) // 2]
+        flipped = offset + size - 100  # inside the message payload
         with open(path, "r+b") as f:
-            f.seek(offset + size - 100)
+            f.seek(flipped)
             byte = f.read(1)
-            f.seek(offset + size - 100)
+            f.seek(flipped)
             f.write(bytes([byte[0] ^ 0x20]))
         code, output = broker.run_to_exit()
         print("corrupt record at offset %d: exit %s, output:\n%s" % (offset, code, output))
         expect(code == 1, "exit %r with a corrupt record in the middle" % code)
         lines = [line for line in output.splitlines() if os.path.basename(path) in line]
-        expect(lines and any(str(offset) in line for line in lines),
-               "no line naming %s and offset %d" % (path, offset))
-        got, retained = queued_after_restart(broker, ["--recover-skip-corrupt"])
+        expect(any(str(offset) in line or str(flipped) in line for line in lines),
+               "no line naming %s and offset %d (the record) or %d (the byte)"
+               % (path, offset, flipped))
+        got, retained = queued_after_restart(broker, ["--recover-skip-corrupt"], want=10)
         print("with --recover-skip-corrupt: %d of 11 queued messages" % len(got))
         lost = [p for p in PAYLOADS if p not in got]
         expect(len(lost) <= 1 and all(p in PAYLOADS or p.startswith("last-") for p in got),

@@ -3,8 +3,9 @@
 //   crash_sigkill           several SIGKILLs under QoS 1/2 load with --durability sync: every
 //                           acknowledged message reaches every matching persistent subscriber,
 //                           no QoS 2 message twice
-//   restart_*               SIGTERM and start: sessions, queues, retained messages, delayed wills,
-//                           QoS 2 exchanges in flight, session expiry across the downtime
+//   restart_*, killed_*     SIGTERM (or SIGKILL) and start: sessions, queues, retained messages,
+//                           delayed wills, QoS 2 exchanges in flight, session expiry across the
+//                           downtime
 //   damage_*                a torn tail, a corrupt record in the middle, a missing segment
 //   disk_full               a full tmpfs: QoS 0 still served, QoS 1 acknowledgements held until
 //                           space is freed (skipped where a tmpfs cannot be mounted)
@@ -30,11 +31,12 @@ TEST_P(Persistence, Check) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Checks, Persistence,
-                         ::testing::Values("crash_sigkill", "restart_sessions", "restart_retained",
-                                           "restart_will", "restart_qos2_inflight",
-                                           "restart_session_expiry", "damage_truncated_tail",
-                                           "damage_flipped_byte", "damage_missing_segment",
-                                           "disk_full"));
+                         ::testing::Values("crash_sigkill", "restart_sessions", "killed_sessions",
+                                           "restart_retained", "killed_retained", "restart_will",
+                                           "killed_will", "restart_qos2_inflight",
+                                           "killed_qos2_inflight", "restart_session_expiry",
+                                           "damage_truncated_tail", "damage_flipped_byte",
+                                           "damage_missing_segment", "disk_full"));
 
 }  // namespace
 }  // namespace rmq::itest

@@ -1,4 +1,8 @@
-"""Clean restarts (SIGTERM, then a new broker on the same data directory): what comes back."""
+"""Restarts on the same data directory: what comes back after a clean stop (SIGTERM, checks
+named restart_*) and after SIGKILL (killed_*). Before a SIGKILL the checks pause 0.2 s: with
+--durability sync every loop turn that wrote log records ends with an fdatasync, so state the
+broker has acknowledged or reported that long ago is on disk."""
+import signal
 import threading
 import time
 
@@ -9,16 +13,24 @@ from harness import Broker, Client, expect, props
 EXPIRY = 600
 
 
-def restart(broker):
-    """SIGTERM (expects exit 0), start again; returns the new port."""
-    code = broker.stop()
-    expect(code == 0, "broker exit %r on SIGTERM; log:\n%s" % (code, broker.log()))
+def stop(broker, sig):
+    """Stops with `sig`: SIGTERM expects exit 0, SIGKILL comes after a 0.2 s pause."""
+    if sig == signal.SIGKILL:
+        time.sleep(0.2)
+    code = broker.stop(sig)
+    wanted = 0 if sig == signal.SIGTERM else -sig
+    expect(code == wanted, "broker exit %r on signal %d; log:\n%s" % (code, sig, broker.log()))
+
+
+def restart(broker, sig):
+    """Stops the broker with `sig`, starts it again; returns the new port."""
+    stop(broker, sig)
     port = broker.start()
     expect(broker.wait_for_log("recovered"), "no 'recovered' line:\n" + broker.log())
     return port
 
 
-def check_restart_sessions(tmp):
+def sessions(tmp, sig):
     """Persistent sessions (3.1.1 and 5.0) keep subscriptions and queued messages."""
     broker = Broker(tmp)
     try:
@@ -35,7 +47,7 @@ def check_restart_sessions(tmp):
                                     ("rs/x", "x1", 2)):
             expect(pub.publish(topic, payload, qos), "no acknowledgement for " + payload)
         pub.close()
-        port = restart(broker)
+        port = restart(broker, sig)
         print([line for line in broker.log().splitlines() if "recovered" in line][0])
 
         s311 = Client(port, "rs-311", v5=False, clean=False)
@@ -73,7 +85,7 @@ def retained_props():
     return p
 
 
-def check_restart_retained(tmp):
+def retained(tmp, sig):
     """Retained messages (with MQTT 5 properties) come back; a cleared one stays cleared."""
     broker = Broker(tmp)
     try:
@@ -87,7 +99,7 @@ def check_restart_retained(tmp):
         pub3 = Client(port, "rt-pub3", v5=False)
         expect(pub3.publish("rt/plain", "plain", 2, retain=True), "no PUBCOMP for rt/plain")
         pub3.close()
-        port = restart(broker)
+        port = restart(broker, sig)
 
         sub = Client(port, "rt-sub")
         sub.subscribe("rt/#", 2)
@@ -121,7 +133,7 @@ def will(topic, payload, delay):
             "properties": props(PacketTypes.WILLMESSAGE, WillDelayInterval=delay)}
 
 
-def check_restart_will(tmp):
+def wills(tmp, sig):
     """A pending delayed will survives a restart and is published once its delay is over; a
     client that comes back within its will delay after the restart cancels its will."""
     broker = Broker(tmp)
@@ -135,7 +147,7 @@ def check_restart_will(tmp):
         dying.abandon()
         returning.abandon()
         expect(watch.quiet(0.5), "a will was published before its delay")
-        port = restart(broker)
+        port = restart(broker, sig)
         watch = Client(port, "wl-watch", expiry=EXPIRY, clean=False)
         expect(watch.session_present(), "wl-watch: session not present after the restart")
         back = Client(port, "wl-b", expiry=EXPIRY, clean=False)
@@ -168,7 +180,7 @@ class Gate:
             self.opened.wait(15)
 
 
-def check_restart_qos2_inflight(tmp):
+def qos2_inflight(tmp, sig):
     """QoS 2 exchanges interrupted by a restart complete exactly once, in three states:
     outbound PUBLISH not yet PUBREC'd, outbound PUBREL not yet PUBCOMP'd, inbound PUBLISH
     PUBREC'd but not yet released. Each paho client is connected again as the same object."""
@@ -200,9 +212,7 @@ def check_restart_qos2_inflight(tmp):
         for gate, what in ((gate_rec, "q2-a PUBLISH"), (gate_comp, "q2-b PUBREL"),
                            (gate_rel, "q2-in PUBREC")):
             expect(gate.reached.wait(5), "never received the " + what)
-        time.sleep(0.3)
-        code = broker.stop()
-        expect(code == 0, "broker exit %r on SIGTERM" % code)
+        stop(broker, sig)
         for gate in (gate_rec, gate_comp, gate_rel):
             gate.opened.set()
         port = broker.start()
@@ -259,3 +269,35 @@ def check_restart_session_expiry(tmp):
         expect(broker.stop() == 0, "broker exit on SIGTERM")
     finally:
         broker.close()
+
+
+def check_restart_sessions(tmp):
+    sessions(tmp, signal.SIGTERM)
+
+
+def check_killed_sessions(tmp):
+    sessions(tmp, signal.SIGKILL)
+
+
+def check_restart_retained(tmp):
+    retained(tmp, signal.SIGTERM)
+
+
+def check_killed_retained(tmp):
+    retained(tmp, signal.SIGKILL)
+
+
+def check_restart_will(tmp):
+    wills(tmp, signal.SIGTERM)
+
+
+def check_killed_will(tmp):
+    wills(tmp, signal.SIGKILL)
+
+
+def check_restart_qos2_inflight(tmp):
+    qos2_inflight(tmp, signal.SIGTERM)
+
+
+def check_killed_qos2_inflight(tmp):
+    qos2_inflight(tmp, signal.SIGKILL)
