@@ -217,7 +217,10 @@ def check_crash_sigkill(tmp):
     seed = int(os.environ.get("RINGMQ_CRASH_SEED", random.randrange(1 << 30)))
     print("seed %d (RINGMQ_CRASH_SEED to repeat the kill times)" % seed)
     rng = random.Random(seed)
-    broker = Broker(tmp, ["--max-queued-messages", "0"], threads=2)
+    # Another --durability (batch, none) shows what the check catches: acknowledgements given
+    # before the log records are written may be lost.
+    durability = os.environ.get("RINGMQ_CRASH_DURABILITY", "sync")
+    broker = Broker(tmp, ["--max-queued-messages", "0"], threads=2, durability=durability)
     live = LiveSubscriber()
     sent, acked = [], []
     try:
@@ -238,6 +241,6 @@ def check_crash_sigkill(tmp):
         code = broker.stop()
         expect(code == 0, "broker exit %r after the drain" % code)
         if problems:
-            raise CheckFailed("\n".join(problems) + "\nbroker logs:\n" + broker.logs()[-20000:])
+            raise CheckFailed("\n".join(problems))
     finally:
         broker.close()

@@ -20,6 +20,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 BINARY = None  # set by persist_checks.py
+BROKERS = []  # every Broker made, for the logs of a failed check
 TIMEOUT = 5.0
 LISTENING = re.compile(r"ringmq listening on 127\.0\.0\.1:(\d+)")
 
@@ -71,6 +72,7 @@ class Broker:
         self.proc = None
         self.port = None
         self.runs = []  # log file paths, oldest first
+        BROKERS.append(self)
 
     def spawn(self, extra=()):
         fd, path = tempfile.mkstemp(prefix="ringmq-persist-log-")
@@ -141,7 +143,10 @@ class Broker:
         return wait_until(lambda: needle in self.log(), timeout)
 
     def close(self):
+        """Kills the broker if it still runs; the logs stay until remove_logs()."""
         self.stop(signal.SIGKILL)
+
+    def remove_logs(self):
         for path in self.runs:
             os.remove(path)
         self.runs = []

@@ -18,6 +18,7 @@ import disk_full_check
 import restart_checks
 
 TIME_LIMIT = 110
+LOG_TAIL = 30000
 
 
 def all_checks():
@@ -53,10 +54,15 @@ def main():
         return 77
     except Exception:  # noqa: BLE001 - report any failure
         traceback.print_exc(file=sys.stdout)
+        for broker in harness.BROKERS:
+            print("=== broker log, last %d characters:\n%s" % (LOG_TAIL, broker.logs()[-LOG_TAIL:]))
         print("FAIL " + sys.argv[2])
         return 1
     finally:
         signal.alarm(0)
+        for broker in harness.BROKERS:
+            broker.close()
+            broker.remove_logs()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -34,7 +34,8 @@ INSTANTIATE_TEST_SUITE_P(Checks, Persistence,
                          ::testing::Values("crash_sigkill", "restart_sessions", "killed_sessions",
                                            "restart_retained", "killed_retained", "restart_will",
                                            "killed_will", "restart_qos2_inflight",
-                                           "killed_qos2_inflight", "restart_session_expiry",
+                                           "killed_qos2_inflight", "restart_session_moves_shard",
+                                           "killed_session_moves_shard", "restart_session_expiry",
                                            "damage_truncated_tail", "damage_flipped_byte",
                                            "damage_missing_segment", "disk_full"));
 

@@ -8,7 +8,7 @@ import time
 
 from paho.mqtt.packettypes import PacketTypes
 
-from harness import Broker, Client, expect, props
+from harness import TIMEOUT, Broker, Client, expect, props, wait_until
 
 EXPIRY = 600
 
@@ -301,3 +301,79 @@ def check_restart_qos2_inflight(tmp):
 
 def check_killed_qos2_inflight(tmp):
     qos2_inflight(tmp, signal.SIGKILL)
+
+
+def connect_on_shard(broker, port, cid, shard, received):
+    """Connects `cid` (MQTT 5, resuming its session) until a connection lands on `shard` (the
+    kernel spreads connections over the shards); every attempt must find the session. Messages
+    received by attempts on other shards are added to `received`. Returns the client."""
+    for _ in range(40):
+        before = broker.log().count("connect client=%s " % cid)
+        c = Client(port, cid, expiry=EXPIRY, clean=False)
+        expect(c.session_present(), "%s: session not present on a connection to shard %s; "
+               "log:\n%s" % (cid, landed(broker, cid, before), broker.log()))
+        on = landed(broker, cid, before)
+        if on == shard:
+            return c
+        c.quiet(0.3)
+        received += c.payloads()
+        c.close()
+    raise AssertionError("40 connections of %s, none on shard %d" % (cid, shard))
+
+
+def landed(broker, cid, before):
+    """The shard of the connection after the `before` first ones logged for `cid`."""
+    needle = "connect client=%s " % cid
+    expect(wait_until_count(broker, needle, before + 1), "no connect line for " + cid)
+    text = broker.log()
+    line = text[text.rfind(needle):].splitlines()[0]
+    return int(line.split(" shard=")[1].split()[0])
+
+
+def wait_until_count(broker, needle, count):
+    return wait_until(lambda: broker.log().count(needle) >= count, TIMEOUT)
+
+
+def session_moves(tmp, sig):
+    """A session resumed on another shard after a restart (so it moves between the shards'
+    logs) is still there, with its queued messages, after the next restart, on either shard."""
+    broker = Broker(tmp)
+    try:
+        port = broker.start()
+        first = Client(port, "mv", expiry=EXPIRY)
+        home = landed(broker, "mv", 0)
+        first.subscribe("mv/t", 1)
+        first.close()
+        pub = Client(port, "mv-pub")
+        expect(pub.publish("mv/t", "m1", 1), "no PUBACK for m1")
+        port = restart(broker, sig)
+        received = []
+        moved = connect_on_shard(broker, port, "mv", 1 - home, received)
+        moved.quiet(0.3)
+        received += moved.payloads()
+        expect(received == ["m1"], "queued before the first restart: %r" % received)
+        moved.close()
+        pub = Client(port, "mv-pub")
+        expect(pub.publish("mv/t", "m2", 1), "no PUBACK for m2")
+        port = restart(broker, sig)
+        received = []
+        back = connect_on_shard(broker, port, "mv", home, received)
+        back.quiet(0.3)
+        received += back.payloads()
+        expect(received == ["m2"], "queued before the second restart: %r" % received)
+        pub = Client(port, "mv-pub")
+        expect(pub.publish("mv/t", "m3", 1), "no PUBACK for m3")
+        expect([m.payload for m in back.receive(1)] == [b"m3"], "the subscription is gone")
+        back.close()
+        pub.close()
+        expect(broker.stop() == 0, "broker exit on SIGTERM")
+    finally:
+        broker.close()
+
+
+def check_restart_session_moves_shard(tmp):
+    session_moves(tmp, signal.SIGTERM)
+
+
+def check_killed_session_moves_shard(tmp):
+    session_moves(tmp, signal.SIGKILL)
