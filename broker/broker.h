@@ -336,10 +336,12 @@ class Broker final : public engine::ShardHandler {
     std::size_t sessions = 0;
     std::vector<router::RetainedPtr> retained;  // owned topics when it started
     std::size_t next_retained = 0;
-    std::uint64_t end = 0;  // position after the last slice
+    std::uint64_t start = 0;  // position of the new segment's first snapshot record
+    std::uint64_t end = 0;    // position after the last slice
     MonoTime started{};
   };
   Compaction compaction_;
+  std::uint64_t compact_threshold_ = 0;  // segment bytes that start the next compaction
   bool stopping_ = false;
   bool index_reader_online_ = false;  // between the turn's first match and on_turn_end()
 };

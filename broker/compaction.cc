@@ -4,9 +4,12 @@
 // retained topics it owns. Changes go on being logged behind (and between) the slices: a
 // session's snapshot reflects everything logged for it before, so replaying the new segment
 // alone gives the live state. Once the last slice is durable, the older segments are deleted.
+// The next compaction starts when the segment passes --compact-bytes or twice the snapshot,
+// whichever is larger, so a live state near the threshold is not compacted over and over.
 // A crash before that replays old and new segments: the resets make the result the same.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "base/log.h"
@@ -23,7 +26,7 @@ constexpr std::size_t kRetainedPerSlice = 2000;
 
 void Broker::maybe_compact() {
   if (log_ == nullptr || compaction_.running || log_->rotating()) return;
-  if (log_->segment_bytes() < config_.persist.compact_bytes) return;
+  if (log_->segment_bytes() < compact_threshold_) return;
   start_compaction("size");
 }
 
@@ -40,6 +43,7 @@ void Broker::start_compaction(const char* why) {
   compaction_ = Compaction{};
   compaction_.running = true;
   compaction_.started = shard_.now();
+  compaction_.start = log_->end_position();
   const std::uint32_t shards = shared_.shard_count();
   shared_.retained(std::string_view("x")).collect_all(compaction_.retained, [&](std::string_view t) {
     return persist::retained_owner(t, shards) == self_;
@@ -100,6 +104,9 @@ void Broker::compaction_progress() {
   RMQ_LOG_INFO("log compaction: %zu sessions, %zu old segment(s) removed, %.0f ms", compaction_.sessions,
                removed, ms);
   compaction_.running = false;
+  // A segment holding mostly live state would be compacted again at once: wait for it to grow
+  // past twice the snapshot.
+  compact_threshold_ = std::max(config_.persist.compact_bytes, 2 * (compaction_.end - compaction_.start));
 }
 
 }  // namespace rmq::broker

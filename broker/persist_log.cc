@@ -160,7 +160,9 @@ void Broker::log_session_snapshot(Session& s) {
     InflightEntry* e = s.inflight.find(id);
     OutboundMessage& m = e->message;
     if (m.message.empty()) {  // awaiting PUBCOMP: the message was released; keep the flow
-      m.log_id = log_message(Message::create(MessageFields{.topic = "", .qos = m.qos}));
+      MessageFields released;
+      released.qos = m.qos;
+      m.log_id = log_message(Message::create(released));
     } else {
       m.log_id = log_message(m.message);
     }

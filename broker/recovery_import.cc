@@ -2,6 +2,7 @@
 // persist/recovery.h) and rebuilds the live state from what recovery read: retained messages of
 // the topics it owns, and persistent sessions, offline, with their subscriptions in the index,
 // their queued and inflight messages, inbound QoS 2 packet ids, wills and timers.
+#include <algorithm>
 #include <chrono>
 
 #include "base/log.h"
@@ -38,6 +39,7 @@ void Broker::open_durable_log() {
     return;
   }
   log_->set_next_message_id(recovered->state.max_message_id() + 1);
+  compact_threshold_ = std::max(persist.compact_bytes, 2 * recovered->segment_size);
   import_recovered(*recovered);
   recovered->state = persist::RecoveredState{};  // the live state has it now
   if (persist.durability == Durability::kBatch) {
