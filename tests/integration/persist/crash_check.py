@@ -15,7 +15,7 @@ import time
 
 import paho.mqtt.client as mqtt
 
-from harness import Broker, CheckFailed, Client, expect, wait_until
+from harness import Broker, CheckFailed, Client, expect, segments, wait_until
 
 ROUNDS = 4
 WINDOW = 16  # unacknowledged messages per publisher
@@ -213,14 +213,15 @@ def drain(port, live):
     return subs
 
 
-def check_crash_sigkill(tmp):
+def crash_rounds(tmp, extra_args):
     seed = int(os.environ.get("RINGMQ_CRASH_SEED", random.randrange(1 << 30)))
     print("seed %d (RINGMQ_CRASH_SEED to repeat the kill times)" % seed)
     rng = random.Random(seed)
     # Another --durability (batch, none) shows what the check catches: acknowledgements given
     # before the log records are written may be lost.
     durability = os.environ.get("RINGMQ_CRASH_DURABILITY", "sync")
-    broker = Broker(tmp, ["--max-queued-messages", "0"], threads=2, durability=durability)
+    broker = Broker(tmp, ["--max-queued-messages", "0"] + extra_args, threads=2,
+                    durability=durability)
     live = LiveSubscriber()
     sent, acked = [], []
     try:
@@ -230,7 +231,10 @@ def check_crash_sigkill(tmp):
             acked += a
         port = broker.start()
         expect(broker.wait_for_log("recovered"), "no 'recovered' line")
-        print([l for l in broker.log().splitlines() if "recovered" in l][-1])
+        print([line for line in broker.log().splitlines() if "recovered" in line][-1])
+        # Each start and each compaction begins a segment: beyond ROUNDS + 1, compactions.
+        print("segment sequence numbers reached: %s"
+              % {shard: seq for shard, seq, _ in segments(tmp)})
         subs = drain(port, live)
         problems = []
         for (cid, _, flt, qos), c in zip(OFFLINE, subs):
@@ -244,3 +248,12 @@ def check_crash_sigkill(tmp):
             raise CheckFailed("\n".join(problems))
     finally:
         broker.close()
+
+
+def check_crash_sigkill(tmp):
+    crash_rounds(tmp, [])
+
+
+def check_crash_sigkill_compacting(tmp):
+    """The same with compaction every few hundred kilobytes: kills land during compactions."""
+    crash_rounds(tmp, ["--compact-bytes", "300000"])

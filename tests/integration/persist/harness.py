@@ -22,6 +22,10 @@ from paho.mqtt.properties import Properties
 BINARY = None  # set by persist_checks.py
 BROKERS = []  # every Broker made, for the logs of a failed check
 TIMEOUT = 5.0
+# Seconds to wait after each start before a check connects (default none: clients come back at
+# once). For diagnosis only, to look past a failure that only connections arriving in the first
+# moments after a start see.
+START_PAUSE = float(os.environ.get("RINGMQ_PERSIST_START_PAUSE", "0"))
 LISTENING = re.compile(r"ringmq listening on 127\.0\.0\.1:(\d+)")
 
 
@@ -98,6 +102,7 @@ class Broker:
             code = self.stop(signal.SIGKILL)
             raise CheckFailed("ringmq did not start (exit %s); log:\n%s" % (code, self.log()))
         self.port = found[0]
+        time.sleep(START_PAUSE)
         return self.port
 
     def run_to_exit(self, extra=(), timeout=10.0):
