@@ -267,6 +267,13 @@ class Client:
         with self.cond:
             return [m.payload.decode() for m in self.messages]
 
+    def take(self):
+        """The payloads received so far, removed from the list."""
+        with self.cond:
+            out = [m.payload.decode() for m in self.messages]
+            self.messages = []
+        return out
+
     def receive(self, count, timeout=TIMEOUT):
         self.wait(lambda: len(self.messages) >= count, "%d messages (have %d: %s)"
                   % (count, len(self.messages), [m.payload for m in self.messages]), timeout)

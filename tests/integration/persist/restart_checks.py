@@ -308,7 +308,7 @@ def connect_on_shard(broker, port, cid, shard, received):
     kernel spreads connections over the shards); every attempt must find the session. Messages
     received by attempts on other shards are added to `received`. Returns the client."""
     for _ in range(40):
-        before = broker.log().count("connect client=%s " % cid)
+        before = broker.log().count(connect_line(cid))
         c = Client(port, cid, expiry=EXPIRY, clean=False)
         expect(c.session_present(), "%s: session not present on a connection to shard %s; "
                "log:\n%s" % (cid, landed(broker, cid, before), broker.log()))
@@ -316,14 +316,19 @@ def connect_on_shard(broker, port, cid, shard, received):
         if on == shard:
             return c
         c.quiet(0.3)
-        received += c.payloads()
+        received += c.take()
         c.close()
     raise AssertionError("40 connections of %s, none on shard %d" % (cid, shard))
 
 
+def connect_line(cid):
+    """How the broker's log line of a connection of `cid` starts (after the source location)."""
+    return "] connect client=%s addr=" % cid
+
+
 def landed(broker, cid, before):
     """The shard of the connection after the `before` first ones logged for `cid`."""
-    needle = "connect client=%s " % cid
+    needle = connect_line(cid)
     expect(wait_until_count(broker, needle, before + 1), "no connect line for " + cid)
     text = broker.log()
     line = text[text.rfind(needle):].splitlines()[0]
@@ -350,7 +355,7 @@ def session_moves(tmp, sig):
         received = []
         moved = connect_on_shard(broker, port, "mv", 1 - home, received)
         moved.quiet(0.3)
-        received += moved.payloads()
+        received += moved.take()
         expect(received == ["m1"], "queued before the first restart: %r" % received)
         moved.close()
         pub = Client(port, "mv-pub")
@@ -359,7 +364,7 @@ def session_moves(tmp, sig):
         received = []
         back = connect_on_shard(broker, port, "mv", home, received)
         back.quiet(0.3)
-        received += back.payloads()
+        received += back.take()
         expect(received == ["m2"], "queued before the second restart: %r" % received)
         pub = Client(port, "mv-pub")
         expect(pub.publish("mv/t", "m3", 1), "no PUBACK for m3")
