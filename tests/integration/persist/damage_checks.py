@@ -81,7 +81,8 @@ def check_damage_truncated_tail(tmp):
 
 def check_damage_flipped_byte(tmp):
     """A flipped byte inside a message record in the middle: exit 1 naming the file and the
-    offset (of the record or of the byte); with --recover-skip-corrupt the broker starts and keeps the other messages."""
+    offset (of the record or of the byte); with --recover-skip-corrupt the broker starts and
+    keeps the other messages."""
     broker = Broker(tmp, threads=1)
     try:
         path = populate(broker)

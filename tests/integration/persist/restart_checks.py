@@ -48,7 +48,10 @@ def sessions(tmp, sig):
             expect(pub.publish(topic, payload, qos), "no acknowledgement for " + payload)
         pub.close()
         port = restart(broker, sig)
-        print([line for line in broker.log().splitlines() if "recovered" in line][0])
+        line = [line for line in broker.log().splitlines() if "recovered" in line][0]
+        print(line)
+        for field in ("sessions=2 ", "subscriptions=3 ", "queued=6 ", "retained=0 "):
+            expect(field in line, "recovered line without %r: %s" % (field, line))
 
         s311 = Client(port, "rs-311", v5=False, clean=False)
         expect(s311.session_present(), "rs-311: session not present after the restart")
