@@ -227,8 +227,8 @@ void Broker::on_stop() {
 
 void Broker::on_turn_end() {
   if (log_ != nullptr) {
+    maybe_compact();  // first: what this turn staged goes to the new segment
     log_->flush_turn();
-    maybe_compact();
   }
   if (!index_reader_online_) return;
   shared_.index().offline(self_);

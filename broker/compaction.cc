@@ -26,7 +26,7 @@ constexpr std::size_t kRetainedPerSlice = 2000;
 
 void Broker::maybe_compact() {
   if (log_ == nullptr || compaction_.running || log_->rotating()) return;
-  if (log_->segment_bytes() < compact_threshold_) return;
+  if (log_->segment_bytes() < compact_threshold_ || !log_->ready_to_rotate()) return;
   start_compaction("size");
 }
 

@@ -181,6 +181,8 @@ void Broker::log_session_snapshot(Session& s) {
   for (const std::uint16_t id : s.inbound_qos2.ids()) {
     log_->write(persist::InboundQos2{client, id});
   }
+  log_->write(persist::SessionOpen{client, s.expiry_interval, protocol_of(s), persist::kOpenCommit,
+                                   s.generation});
   if (s.conn == nullptr) log_session_offline(s);
 }
 

@@ -118,7 +118,12 @@ class Merger {
          std::uint32_t shards, std::uint64_t now_ms, RecoveryReport* report)
       : sources_(sources), numbers_(std::move(numbers)), report_(report), now_ms_(now_ms) {
     targets_.resize(shards);
-    next_id_.assign(shards, 1);
+    // Above every id of the old segments: should a crash keep them beside the fresh ones, no id
+    // names two different messages.
+    std::uint64_t first_id = 1;
+    for (const RecoveredState& s : sources_)
+      first_id = std::max(first_id, s.max_seen_message_id() + 1);
+    next_id_.assign(shards, first_id);
     ids_.resize(shards);
   }
 
@@ -296,6 +301,8 @@ std::unique_ptr<Recovery> recover(const RecoveryOptions& options, std::string* e
     report.anomalies.duplicate_message += a.duplicate_message;
     report.anomalies.no_entry += a.no_entry;
     report.anomalies.duplicate_packet_id += a.duplicate_packet_id;
+    report.anomalies.unreferenced_messages += a.unreferenced_messages;
+    report.anomalies.incomplete_snapshots += a.incomplete_snapshots;
     ++i;
   }
   report.scan_ms = ms_since(started);
@@ -329,6 +336,12 @@ std::unique_ptr<Recovery> recover(const RecoveryOptions& options, std::string* e
     report.summary.retained += s.retained;
   }
   if (!sync_dir(options.dir, error)) return nullptr;
+  // Oldest first: a crash part way leaves a shard's remaining segments without a gap.
+  std::sort(old_files.begin(), old_files.end(), [](const std::string& a, const std::string& b) {
+    const auto na = parse_segment_file_name(fs::path(a).filename().string());
+    const auto nb = parse_segment_file_name(fs::path(b).filename().string());
+    return std::make_pair(na->shard, na->seq) < std::make_pair(nb->shard, nb->seq);
+  });
   for (const std::string& old : old_files) {
     if (::unlink(old.c_str()) != 0 && errno != ENOENT) {
       *error = errno_text("cannot remove", old, errno);

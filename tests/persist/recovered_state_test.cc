@@ -224,8 +224,9 @@ TEST(RecoveredState, SnapshotOfAScenario) {
   fresh.finish();
   EXPECT_TRUE(fresh.same_state(s));
   EXPECT_EQ(fresh.anomalies(), Anomalies{});
-  // 3 Messages, SessionOpen, 2 Enqueue, Sent + PubrecReceived, SessionOffline, RetainedSet.
-  EXPECT_EQ(encoded.size(), 10u);
+  // 3 Messages, SessionOpen, 2 Enqueue, Sent + PubrecReceived, the commit SessionOpen,
+  // SessionOffline, RetainedSet.
+  EXPECT_EQ(encoded.size(), 11u);
 }
 
 // A segment of framed typed records whose last record is torn (a crash mid-write): the scan
