@@ -25,7 +25,7 @@ class Persistence : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(Persistence, Check) {
   const auto [code, output] =
-      run({"/usr/bin/python3", RINGMQ_PERSIST_CHECKS, broker_binary(), GetParam()}, 120s);
+      run({"/usr/bin/python3", "-B", RINGMQ_PERSIST_CHECKS, broker_binary(), GetParam()}, 120s);
   if (code == 77) GTEST_SKIP() << output;
   std::printf("%s", output.c_str());
   EXPECT_EQ(code, 0) << "persist_checks.py " << GetParam() << " failed; its output is above";
