@@ -101,9 +101,11 @@ void move_entries(RecoveredState& from, std::deque<QueueEntry>& entries, Recover
     auto found = ids.find(key);
     if (found == ids.end()) {
       const std::uint64_t id = (*next_id)++;
-      RecoveredMessage m = from.mutable_messages().at(e.message_id);
+      RecoveredMessage& source = from.mutable_messages().at(e.message_id);
+      // One reference: nothing else will look for it here, so its bytes move instead of copying.
+      RecoveredMessage m = source.refs <= 1 ? std::move(source) : source;
       m.refs = 0;
-      into.mutable_messages().emplace(id, std::move(m));
+      into.mutable_messages().emplace_hint(into.mutable_messages().end(), id, std::move(m));
       found = ids.emplace(key, id).first;
     }
     e.message_id = found->second;
