@@ -36,6 +36,7 @@ Broker::~Broker() {
 }
 
 void Broker::on_start() {
+  open_durable_log();
   if (self_ == 0 && config_.sys_interval > 0) {
     publish_sys();
     shard_.arm_timer(sys_timer_, std::chrono::seconds(config_.sys_interval));
@@ -128,13 +129,22 @@ void Broker::on_close(ConnId id, CloseReason reason) {
   ClientConn& c = *conn;
   if (c.connacked) stats_.clients_connected.sub(1);
   log_disconnect(c, reason);
+  if (c.acks_head != 0) orphan_held_acks(c);
   Session* s = c.session;
   c.session = nullptr;
   c.phase = ConnPhase::kClosed;
   if (s == nullptr) return;
   s->conn = nullptr;
   update_presence(*s);
-  if (!c.send_will) s->will.reset();
+  if (stopping_ && logs(*s)) {
+    // A clean stop: the session, its will and its queue stay as they are for the next start.
+    log_session_offline(*s);
+    return;
+  }
+  if (!c.send_will && s->will) {
+    s->will.reset();
+    log_will(*s);
+  }
   if (s->phase == SessionPhase::kAuthenticating) {
     end_session(*s);  // never claimed its client identifier
     return;
@@ -168,6 +178,19 @@ void Broker::on_mailbox(const MailboxMessage& message) {
     case MailType::kAuthVerdict:
       on_auth_verdict(std::unique_ptr<AuthRequest>(static_cast<AuthRequest*>(message.ptr)));
       break;
+    case MailType::kDurableAck: ack_part_done(message.u32); break;
+    case MailType::kRetainLog: {
+      const Message m = Message::adopt(SharedBytes::from_raw(message.bytes));
+      const std::uint32_t relay = begin_relay(message.u64);
+      const std::uint64_t start = log_ != nullptr ? log_->end_position() : 0;
+      if (log_ != nullptr) log_retained_now(m.topic());
+      if (relay != 0) release_hold(relay, start);
+      break;
+    }
+    case MailType::kLogSessionEnd:
+      on_log_session_end(
+          std::unique_ptr<SessionEndNote>(static_cast<SessionEndNote*>(message.ptr)));
+      break;
   }
 }
 
@@ -180,6 +203,14 @@ void Broker::on_timer(engine::Timer& timer) {
       on_session_timer(*static_cast<Session*>(t.owner()), t.kind());
       break;
     case TimerKind::kOutbox: retry_outbox(); break;
+    case TimerKind::kLogSync:
+      if (&timer == &compact_timer_) {
+        compact_slice();
+      } else if (log_ != nullptr) {
+        log_->sync_now();
+        shard_.arm_timer(sync_timer_, std::chrono::milliseconds(config_.persist.sync_interval_ms));
+      }
+      break;
     case TimerKind::kSys:
       publish_sys();
       shard_.arm_timer(sys_timer_, std::chrono::seconds(config_.sys_interval));
@@ -190,9 +221,15 @@ void Broker::on_timer(engine::Timer& timer) {
 void Broker::on_stop() {
   stopping_ = true;
   shard_.cancel_timer(sys_timer_);
+  shard_.cancel_timer(sync_timer_);
+  shard_.cancel_timer(compact_timer_);
 }
 
 void Broker::on_turn_end() {
+  if (log_ != nullptr) {
+    log_->flush_turn();
+    maybe_compact();
+  }
   if (!index_reader_online_) return;
   shared_.index().offline(self_);
   index_reader_online_ = false;

@@ -20,7 +20,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker/ack_waits.h"
 #include "broker/auth_worker.h"
+#include "broker/durable_log.h"
 #include "broker/broker_shared.h"
 #include "broker/errors.h"
 #include "broker/outgoing.h"
@@ -42,6 +44,16 @@ enum class MailType : std::uint16_t {
   kTakeoverReply,    // ptr: SessionState* or null; u32: new session handle; u64: its generation
   kDeliverOne,       // bytes: the Message; u32: session; u64: pack_delivery() (no allocation)
   kAuthVerdict = kAuthVerdictMail,  // from the auth worker; ptr: AuthRequest*
+  kDurableAck,      // u32: the receiver's AckWaits id; one part of it is durable
+  kRetainLog,       // bytes: a retained Message; u64: DeliveryBatch::ack; log the topic's state
+  kLogSessionEnd,   // ptr: SessionEndNote*; log the end of a session that moved away
+};
+
+// A session that moved to another shard: its old owner logs its end once the new owner's log
+// holds it (takeover.cc).
+struct SessionEndNote {
+  SharedString client_id;
+  std::uint64_t generation = 0;
 };
 
 // One message's deliveries on one shard (deliveries' ids_begin index `ids`). A batch posted to
@@ -56,6 +68,9 @@ struct DeliveryBatch {
 
   Vector<router::Delivery> deliveries;
   Vector<std::uint32_t> ids;
+  // Who waits for these deliveries to be durable (--durability sync): origin shard << 32 | its
+  // AckWaits id; 0: nobody. Not cleared by clear().
+  std::uint64_t ack = 0;
   std::span<const std::uint32_t> ids_of(const router::Delivery& d) const {
     return std::span<const std::uint32_t>(ids).subspan(d.ids_begin, d.ids_count);
   }
@@ -64,6 +79,10 @@ struct DeliveryBatch {
     ids.clear();
   }
 };
+
+// The MQTT 5.0 subscription options byte, and back (the log's Subscribe records).
+std::uint8_t options_byte(const codec::SubscriptionOptions& o);
+codec::SubscriptionOptions options_from_byte(std::uint8_t b);
 
 // "3.1", "3.1.1" or "5.0", for logs.
 const char* version_name(codec::ProtocolVersion v);
@@ -90,6 +109,10 @@ class Broker final : public engine::ShardHandler {
   void on_stop() override;
   void on_shutdown(engine::ConnId id) override;
   void on_turn_end() override;
+  void on_log_progress(engine::LogFile& file, std::uint64_t durable_offset) override;
+  void on_log_error(engine::LogFile& file, int error) override;
+  // This shard's write-ahead log; null without --data-dir.
+  const DurableLog* durable_log() const { return log_.get(); }
 
  private:
   // Framing (broker.cc).
@@ -183,6 +206,7 @@ class Broker final : public engine::ShardHandler {
   std::size_t route(const Message& message);
   void post_batch(std::uint32_t shard, const Message& message, const DeliveryBatch& batch);
   void deliver_batch(const Message& message, const DeliveryBatch& batch);
+  void deliver_each(const Message& message, const DeliveryBatch& batch);
   void deliver(Session& s, OutboundMessage m);
   // A QoS 0 copy for one subscriber, borrowed from the caller (nothing is allocated for it).
   struct Qos0Copy {
@@ -207,6 +231,46 @@ class Broker final : public engine::ShardHandler {
   void store_retained(const Message& message);
   void send_retained(Session& s, std::string_view filter, const SubscriptionRecord& sub);
   void publish_will(Session& s);
+
+  // Persistence: what is written to the log (persist_log.cc), recovery at start
+  // (recovery_import.cc), held acknowledgements (durable_acks.cc), compaction (compaction.cc).
+  bool logs(const Session& s) const { return log_ != nullptr && s.durable; }
+  void open_durable_log();
+  void import_recovered(persist::RecoveredShard& recovered);
+  void import_session(const std::string& client, const persist::RecoveredSession& rs,
+                      const std::unordered_map<std::uint64_t, Message>& messages);
+  std::uint64_t wall_ms_of(MonoTime t) const;
+  std::uint64_t log_message(const Message& m);
+  void log_session_open(Session& s, std::uint8_t flags);
+  void log_session_end(Session& s);
+  void log_session_offline(Session& s);
+  void log_will(Session& s);
+  void log_subscribe(Session& s, std::string_view filter, const SubscriptionRecord& r);
+  void log_unsubscribe(Session& s, std::string_view filter);
+  void log_enqueue(Session& s, OutboundMessage& m);
+  void log_sent(Session& s, std::uint64_t log_id, std::uint16_t packet_id);
+  void log_ack(Session& s, std::uint64_t log_id, std::uint16_t packet_id);
+  void log_pubrec(Session& s, std::uint16_t packet_id);
+  void log_inbound(Session& s, std::uint16_t packet_id, bool released);
+  void log_session_snapshot(Session& s);
+  void note_retained(const Message& message);
+  void log_retained_now(std::string_view topic);
+  void on_log_session_end(std::unique_ptr<SessionEndNote> note);
+  void end_moved_session(const SessionState& state, const SharedString& client_id,
+                         std::uint64_t start);
+  bool holds_acks() const { return log_ != nullptr && log_->waits_for_sync(); }
+  std::uint32_t hold_ack(ClientConn& c, codec::PacketType type, std::uint16_t packet_id);
+  void release_hold(std::uint32_t id, std::uint64_t start);
+  std::uint64_t attach_ack();
+  std::uint32_t begin_relay(std::uint64_t ack);
+  void ack_part_done(std::uint32_t id);
+  void complete_wait(std::uint32_t id);
+  void flush_held_acks(ClientConn& c);
+  void orphan_held_acks(ClientConn& c);
+  void maybe_compact();
+  void start_compaction(const char* why);
+  void compact_slice();
+  void compaction_progress();
 
   // $SYS (sys_topics.cc).
   void publish_sys();
@@ -256,6 +320,28 @@ class Broker final : public engine::ShardHandler {
   BrokerTimer outbox_timer_{TimerKind::kOutbox, this};
   BrokerTimer sys_timer_{TimerKind::kSys, this};
   SysLoads sys_loads_;  // $SYS/broker/load/... (sys_topics.cc; shard 0 only)
+  // Persistence (null/idle without --data-dir).
+  std::unique_ptr<DurableLog> log_;
+  AckWaits acks_;
+  std::uint32_t current_ack_ = 0;         // the wait routing attaches to posts (attach_ack)
+  const void* logged_block_ = nullptr;    // deliver_batch: the message whose record is written
+  std::uint64_t logged_id_ = 0;           // ... and its id
+  MonoTime last_log_warning_{};
+  BrokerTimer sync_timer_{TimerKind::kLogSync, this};
+  BrokerTimer compact_timer_{TimerKind::kLogSync, this};
+  struct Compaction {
+    bool running = false;
+    bool written = false;  // every slice written; waiting for them to be durable
+    std::size_t slot = 0;  // next session slot
+    std::size_t sessions = 0;
+    std::vector<router::RetainedPtr> retained;  // owned topics when it started
+    std::size_t next_retained = 0;
+    std::uint64_t start = 0;  // position of the new segment's first snapshot record
+    std::uint64_t end = 0;    // position after the last slice
+    MonoTime started{};
+  };
+  Compaction compaction_;
+  std::uint64_t compact_threshold_ = 0;  // segment bytes that start the next compaction
   bool stopping_ = false;
   bool index_reader_online_ = false;  // between the turn's first match and on_turn_end()
 };

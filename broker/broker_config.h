@@ -13,6 +13,22 @@ namespace rmq::broker {
 
 using namespace std::chrono_literals;
 
+// --durability: when a QoS 1/2 PUBLISH that reaches a persistent session is acknowledged.
+enum class Durability : std::uint8_t {
+  kSync,   // once its log records are durable (one fdatasync per loop turn covers them all)
+  kBatch,  // at once; the log is synced every sync_interval_ms
+  kNone,   // at once; the log is never synced (the kernel writes it back)
+};
+
+// Persistence (durable_log.h, persist/recovery.h); off while data_dir is empty.
+struct PersistConfig {
+  std::string data_dir;
+  Durability durability = Durability::kSync;
+  std::uint32_t sync_interval_ms = 10;
+  bool recover_skip_corrupt = false;
+  std::uint64_t compact_bytes = 64ull * 1024 * 1024;  // segment size that triggers compaction
+};
+
 struct BrokerConfig {
   // Largest packet accepted from a client (fixed header included); announced in CONNACK as
   // Maximum Packet Size.
@@ -56,6 +72,7 @@ struct BrokerConfig {
   // or PSK) becomes the user name and the password is not checked; a client without one is
   // refused (0x86 / 0x04) unless anonymous clients are allowed, and then it is anonymous.
   bool identity_as_username = false;
+  PersistConfig persist;
 };
 
 }  // namespace rmq::broker

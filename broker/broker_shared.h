@@ -15,6 +15,7 @@
 #include "broker/access.h"
 #include "broker/auth_worker.h"
 #include "broker/broker_config.h"
+#include "broker/persist/recovery.h"
 #include "broker/client_registry.h"
 #include "broker/session_presence.h"
 #include "broker/stats.h"
@@ -92,6 +93,17 @@ class BrokerShared {
   // The TLS handshake counters summed over the shards.
   TlsTotals tls_totals() const;
 
+  // What recovery read from --data-dir, one entry per shard; set before the engine starts, each
+  // shard's Broker takes its own in on_start(). Null without persistence.
+  void set_recovery(std::unique_ptr<persist::Recovery> recovery) {
+    recovery_ = std::move(recovery);
+    if (recovery_ != nullptr) registry_.advance_generation(recovery_->report.max_generation + 1);
+  }
+  persist::RecoveredShard* recovered(std::uint32_t shard) {
+    return recovery_ == nullptr || shard >= recovery_->shards.size() ? nullptr
+                                                                     : &recovery_->shards[shard];
+  }
+
   BrokerStats& stats(std::uint32_t shard) { return *stats_[shard]; }
   const BrokerStats& stats(std::uint32_t shard) const { return *stats_[shard]; }
   StatsTotals totals() const;
@@ -108,6 +120,7 @@ class BrokerShared {
   router::RetainedStore sys_retained_;
   ClientRegistry registry_;
   SessionPresence presence_;
+  std::unique_ptr<persist::Recovery> recovery_;
   std::unique_ptr<AccessControl> access_;
   std::unique_ptr<AclAccess> acl_;
   std::unique_ptr<Authenticator> auth_;

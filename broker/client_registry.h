@@ -46,6 +46,13 @@ class ClientRegistry {
   static constexpr std::size_t kStripes = 64;
 
   std::uint64_t next_generation() { return generation_.fetch_add(1, std::memory_order_relaxed); }
+  // Generations from now on are at least `first` (after recovering sessions of an earlier run).
+  void advance_generation(std::uint64_t first) {
+    std::uint64_t current = generation_.load(std::memory_order_relaxed);
+    while (current < first &&
+           !generation_.compare_exchange_weak(current, first, std::memory_order_relaxed)) {
+    }
+  }
 
   // Makes `entry` the owner of `client_id`; returns the previous owner, if any.
   std::optional<RegistryEntry> claim(const SharedString& client_id, const RegistryEntry& entry);

@@ -16,7 +16,21 @@ bool Broker::can_receive(const Session& s) const {
   return s.conn != nullptr && s.conn->phase == ConnPhase::kConnected;
 }
 
+// Delivers, and under --durability sync answers the shard that routed the batch once the records
+// written for it are durable (durable_acks.cc).
 void Broker::deliver_batch(const Message& message, const DeliveryBatch& batch) {
+  const std::uint32_t relay = begin_relay(batch.ack);
+  const std::uint64_t start = log_ != nullptr ? log_->end_position() : 0;
+  const std::uint32_t outer = current_ack_;
+  if (relay != 0) current_ack_ = relay;
+  logged_block_ = nullptr;
+  deliver_each(message, batch);
+  logged_block_ = nullptr;
+  current_ack_ = outer;
+  if (relay != 0) release_hold(relay, start);
+}
+
+void Broker::deliver_each(const Message& message, const DeliveryBatch& batch) {
   const MonoTime now = shard_.turn_time();
   if (message.expired(now)) {
     stats_.dropped_expired.add(batch.deliveries.size());
@@ -72,15 +86,18 @@ void Broker::deliver(Session& s, OutboundMessage m) {
     if (can_receive(s)) send_qos0(*s.conn, Qos0Copy{m.message, m.retain, m.subscription_ids}, {});
     return;
   }
+  log_enqueue(s, m);  // a persistent session's copy: Message (once) and Enqueue records
   if (can_receive(s) && s.queue.empty() && !s.inflight.full()) {
     send_inflight(s, *s.conn, std::move(m));
     update_presence(s);
     return;
   }
+  const std::uint64_t log_id = m.log_id;
   if (s.queue.push(std::move(m))) {
     update_presence(s);
     return;
   }
+  log_ack(s, log_id, 0);
   stats_.dropped_queue_full.add();
   if (s.conn != nullptr && s.conn->phase == ConnPhase::kConnected) note_backlog(*s.conn, true);
 }
@@ -138,9 +155,11 @@ bool Broker::send_inflight(Session& s, ClientConn& c, OutboundMessage m) {
   if (id == 0) return false;
   SharedBytes bytes = encode_for(c, m, id, false);
   if (bytes.empty()) {
+    log_ack(s, m.log_id, 0);
     stats_.dropped_too_large.add();
     return true;
   }
+  log_sent(s, m.log_id, id);
   s.inflight.add(id, std::move(m));
   if (send(c, std::move(bytes))) stats_.messages_sent.add();
   note_backlog(c, false);
@@ -152,6 +171,7 @@ void Broker::pump_queue(Session& s) {
   while (can_receive(s) && !s.queue.empty() && !s.inflight.full()) {
     OutboundMessage m = s.queue.pop_front();
     if (m.message.expired(now)) {
+      log_ack(s, m.log_id, 0);
       stats_.dropped_expired.add();
       continue;
     }
@@ -179,6 +199,7 @@ void Broker::resume(Session& s) {
     }
     SharedBytes bytes = encode_for(c, entry->message, id, /*dup=*/true);
     if (bytes.empty()) {
+      log_ack(s, entry->message.log_id, id);
       stats_.dropped_too_large.add();
       s.inflight.erase(id);
       continue;

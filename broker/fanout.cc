@@ -14,6 +14,9 @@ void discard(const engine::MailboxMessage& message) {
     case MailType::kTakeoverReply: delete static_cast<SessionState*>(message.ptr); break;
     case MailType::kDeliverOne: break;
     case MailType::kAuthVerdict: delete static_cast<AuthRequest*>(message.ptr); break;
+    case MailType::kLogSessionEnd: delete static_cast<SessionEndNote*>(message.ptr); break;
+    case MailType::kDurableAck:
+    case MailType::kRetainLog: break;
   }
 }
 
@@ -101,14 +104,17 @@ std::size_t Broker::route(const Message& message) {
 
 void Broker::post_batch(std::uint32_t shard, const Message& message, const DeliveryBatch& batch) {
   engine::MailboxMessage mail;
-  if (fits_in_mail(batch)) {
+  const std::uint64_t ack = attach_ack();  // QoS 1/2 under --durability sync
+  if (ack == 0 && fits_in_mail(batch)) {
     const router::Delivery& d = batch.deliveries[0];
     mail.type = static_cast<std::uint16_t>(MailType::kDeliverOne);
     mail.u32 = d.session;
     mail.u64 = pack_delivery(d, batch.ids_of(d));
   } else {
     mail.type = static_cast<std::uint16_t>(MailType::kDeliver);
-    mail.ptr = new DeliveryBatch(batch);
+    auto* copy = new DeliveryBatch(batch);
+    copy->ack = ack;
+    mail.ptr = copy;
   }
   mail.bytes = message.share().take_bytes().into_raw();
   post(shard, mail, /*droppable=*/message.qos() == codec::QoS::kAtMostOnce);

@@ -243,9 +243,13 @@ void Broker::open_session(ClientConn& c) {
       shared_.registry().claim(c.client_id, RegistryEntry{self_, s.handle, s.generation});
   if (!previous) {
     s.phase = SessionPhase::kActive;
+    log_session_open(s, 0);
     finish_connect(c, false);
     return;
   }
+  // A new generation of the client's session: fresh (Clean Start 1), or continuing the previous
+  // owner's state, which the log gets once it arrives (on_takeover_reply).
+  log_session_open(s, c.clean_start ? 0 : persist::kOpenContinues);
   auto request = std::make_unique<TakeoverRequest>();
   request->client_id = c.client_id;
   request->old_session = previous->session;

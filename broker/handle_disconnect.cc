@@ -13,7 +13,10 @@ void Broker::handle_disconnect(ClientConn& c, const codec::DisconnectView& p) {
         fail(c, BrokerError::kSessionExpiryAfterZero);
         return;
       }
+      const bool changed = s.expiry_interval != p.properties.session_expiry_interval;
       s.expiry_interval = p.properties.session_expiry_interval;
+      // 0 ends the session when the connection closes (SessionEnd then); else the new expiry.
+      if (changed && s.expiry_interval != 0 && logs(s)) log_session_open(s, 0);
     }
     c.send_will = p.reason_code != codec::ReasonCode::kSuccess;
   } else {

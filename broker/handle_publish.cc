@@ -29,7 +29,13 @@ void Broker::handle_publish(ClientConn& c, const codec::PublishView& p) {
   }
   if (p.qos == QoS::kExactlyOnce) {
     if (s.inbound_qos2.contains(p.packet_id)) {
-      // A retransmission of a message already delivered: acknowledge, do not deliver again.
+      // A retransmission of a message already delivered: acknowledge, do not deliver again (under
+      // --durability sync, once what is logged so far is durable).
+      if (holds_acks()) {
+        release_hold(hold_ack(c, codec::PacketType::kPubrec, p.packet_id),
+                     log_->durable_position());
+        return;
+      }
       send_ack(c, codec::PacketType::kPubrec, p.packet_id, ReasonCode::kSuccess);
       return;
     }
@@ -37,6 +43,16 @@ void Broker::handle_publish(ClientConn& c, const codec::PublishView& p) {
       fail(c, BrokerError::kReceiveMaximumExceeded);
       return;
     }
+  }
+  // --durability sync: the acknowledgement waits for the records this message causes.
+  std::uint32_t hold = 0;
+  std::uint64_t start = 0;
+  if (p.qos != QoS::kAtMostOnce && holds_acks()) {
+    hold = hold_ack(c, p.qos == QoS::kAtLeastOnce ? codec::PacketType::kPuback
+                                                  : codec::PacketType::kPubrec,
+                    p.packet_id);
+    start = log_->end_position();
+    current_ack_ = hold;
   }
   ReasonCode reason = ReasonCode::kSuccess;
   // $SYS belongs to the server: clients may read it, not write it (as Mosquitto).
@@ -56,16 +72,32 @@ void Broker::handle_publish(ClientConn& c, const codec::PublishView& p) {
     fields.received_at = shard_.turn_time();
     fields.publisher = Publisher{self_, s.handle};
     const Message message = Message::create(fields);
-    if (p.retain) store_retained(message);
+    if (p.retain) {
+      store_retained(message);
+      note_retained(message);
+    }
     if (route(message) == 0) reason = ReasonCode::kNoMatchingSubscribers;
   } else {
     reason = ReasonCode::kNotAuthorized;
   }
+  current_ack_ = 0;
+  if (p.qos == QoS::kExactlyOnce && (!v5 || static_cast<std::uint8_t>(reason) < 0x80)) {
+    s.inbound_qos2.add(p.packet_id);
+    if (hold != 0 && logs(s) && acks_.at(hold).parts > 1) {
+      // Deliveries on other shards: the packet id is logged once they are durable.
+      acks_.at(hold).inbound_session = s.handle;
+      acks_.at(hold).inbound_generation = s.generation;
+    } else {
+      log_inbound(s, p.packet_id, /*released=*/false);
+    }
+  }
   // 3.1.1 has no reason codes: a refused message is acknowledged as accepted, then dropped.
-  if (p.qos == QoS::kAtLeastOnce) {
+  if (hold != 0) {
+    acks_.at(hold).reason = static_cast<std::uint8_t>(reason);
+    release_hold(hold, start);
+  } else if (p.qos == QoS::kAtLeastOnce) {
     send_ack(c, codec::PacketType::kPuback, p.packet_id, reason);
   } else if (p.qos == QoS::kExactlyOnce) {
-    if (!v5 || static_cast<std::uint8_t>(reason) < 0x80) s.inbound_qos2.add(p.packet_id);
     send_ack(c, codec::PacketType::kPubrec, p.packet_id, reason);
   }
 }

@@ -48,6 +48,7 @@ void Broker::handle_subscribe(ClientConn& c, const codec::SubscribeView& p) {
     }
     const SubscriptionRecord record{sub.options, subscription_id};
     s.subscriptions.insert_or_assign(std::string(sub.filter), record);
+    log_subscribe(s, sub.filter, record);
     codes.push_back(static_cast<std::uint8_t>(sub.options.max_qos));
     const bool shared = !codec::split_shared(sub.filter).group.empty();
     const codec::RetainHandling handling = sub.options.retain_handling;

@@ -15,7 +15,10 @@ void Broker::handle_unsubscribe(ClientConn& c, const codec::UnsubscribeView& p) 
     (void)shared_.index().unsubscribe(filter, key);
     auto it = s.subscriptions.find(filter);
     const bool found = it != s.subscriptions.end();
-    if (found) s.subscriptions.erase(it);
+    if (found) {
+      s.subscriptions.erase(it);
+      log_unsubscribe(s, filter);
+    }
     codes.push_back(static_cast<std::uint8_t>(found ? codec::ReasonCode::kSuccess
                                                     : codec::ReasonCode::kNoSubscriptionExisted));
   }

@@ -37,6 +37,12 @@ class MessageQueue {
   std::uint64_t dropped() const { return storage_ == nullptr ? 0 : storage_->dropped; }
   OutboundMessage& front() { return storage_->queue.front(); }  // not empty()
   OutboundMessage pop_front();                                  // not empty()
+  // Calls fn(OutboundMessage&) for every queued message, oldest first.
+  template <typename F>
+  void for_each(F&& fn) {
+    if (storage_ == nullptr) return;
+    for (OutboundMessage& m : storage_->queue) fn(m);
+  }
   void clear();
 
  private:

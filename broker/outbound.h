@@ -17,12 +17,15 @@ struct OutboundMessage {
   codec::QoS qos = codec::QoS::kAtMostOnce;  // min(published QoS, granted QoS)
   bool retain = false;                       // the RETAIN flag this copy carries
   std::vector<std::uint32_t> subscription_ids;
+  // The id of the message's Message record in this shard's write-ahead log once this copy is
+  // logged for a persistent session (durable_log.h); 0: not logged.
+  std::uint64_t log_id = 0;
 
   // What this entry counts against a session's queued-bytes limit.
   std::size_t bytes() const {
     return message.size_bytes() + subscription_ids.size() * sizeof(std::uint32_t);
   }
-  OutboundMessage share() const { return {message.share(), qos, retain, subscription_ids}; }
+  OutboundMessage share() const { return {message.share(), qos, retain, subscription_ids, 0}; }
 };
 
 }  // namespace rmq::broker

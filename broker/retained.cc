@@ -62,6 +62,7 @@ void Broker::publish_will(Session& s) {
   if (shared_.acl() != nullptr && !session_acl(*shared_.acl(), s).may_write(will.topic())) {
     s.will.reset();
     s.will_pending = false;
+    log_will(s);
     stats_.acl_denied_will.add();
     return;
   }
@@ -76,8 +77,12 @@ void Broker::publish_will(Session& s) {
   const Message message = Message::create(fields);
   s.will.reset();
   s.will_pending = false;  // the will's timer went with it
+  log_will(s);
   stats_.wills_published.add();
-  if (message.retain()) store_retained(message);
+  if (message.retain()) {
+    store_retained(message);
+    note_retained(message);
+  }
   route(message);
 }
 

@@ -50,6 +50,7 @@ enum class TimerKind : std::uint8_t {
   kWillDelay,      // Session: Will Delay Interval after its connection closed
   kOutbox,         // Broker: retry mailbox posts that found a full queue
   kSys,            // Broker (shard 0): $SYS update
+  kLogSync,        // Broker: --durability batch interval, and log compaction slices
 };
 
 // Every timer the broker arms is a BrokerTimer, so on_timer can find its owner. The owner (at
@@ -162,6 +163,12 @@ struct SessionState {
   std::deque<OutboundMessage> queued;
   std::vector<std::uint16_t> inbound_qos2;
   std::uint16_t last_packet_id = 0;
+  // The session was in the old owner's log: the new owner logs it, then has the old owner log
+  // its end (SessionEnd of from_generation) once that is durable.
+  bool durable = false;
+  std::uint32_t from_shard = 0;
+  std::uint64_t from_generation = 0;
+  SharedString client_id;
 };
 
 // The parts of a session that most never use, allocated together on first need (Session::rare).
@@ -197,6 +204,7 @@ struct Session {
   SessionPhase phase = SessionPhase::kAwaitingState;
   bool presence_ready = false;  // last value given to SessionPresence::set_ready
   bool will_pending = false;    // connection lost; the will waits for its delay or the session end
+  bool durable = false;  // persistent and written to the shard's log (SessionOpen logged)
   // [[no_unique_address]]: the two fields after it fill its tail padding.
   [[no_unique_address]] InflightWindow inflight;
   PacketIdAllocator packet_ids;
@@ -265,6 +273,10 @@ struct ClientConn {
   bool send_will : 1 = true;           // cleared by DISCONNECT with reason 0x00
   bool taken_over : 1 = false;         // the session moved to a newer connection
   bool password_verified : 1 = false;  // the auth worker accepted the parked CONNECT
+  // PUBACK/PUBREC held until the log records they depend on are durable (--durability sync), in
+  // the order their PUBLISH arrived: a list of AckWaits ids (ack_waits.h); 0: none.
+  std::uint32_t acks_head = 0;
+  std::uint32_t acks_tail = 0;
 
   SharedString client_id;
   SharedString username;

@@ -36,6 +36,7 @@ Session* Broker::find_session(std::uint32_t handle) {
 // now, one with a finite expiry is timed.
 void Broker::connection_lost(Session& s) {
   RMQ_DCHECK(s.conn == nullptr && s.phase == SessionPhase::kActive);
+  if (s.expiry_interval != 0) log_session_offline(s);
   if (s.will) {
     if (s.will->delay_s == 0 || s.expiry_interval == 0) {
       publish_will(s);
@@ -56,6 +57,7 @@ void Broker::connection_lost(Session& s) {
 
 void Broker::end_session(Session& s) {
   if (s.will_pending && s.will) publish_will(s);
+  log_session_end(s);
   drop_subscriptions(s);
   shared_.registry().release(s.client_id, s.generation);
   shared_.presence().release(self_, s.handle);

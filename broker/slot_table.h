@@ -30,6 +30,9 @@ class SlotTable {
     return chunks_[chunk]->cells[slot % kChunk];
   }
 
+  // One past the highest slot that may hold an object (for walking every slot).
+  std::size_t capacity() const { return chunks_.size() * kChunk; }
+
  private:
   struct Chunk {  // one object (8 KiB), not a new[] array with a length cookie
     std::unique_ptr<T> cells[kChunk];

@@ -33,6 +33,8 @@ struct BrokerStats {
   Counter auth_failures;      // CONNECTs refused for an unknown user or a wrong password
   Counter anonymous_refused;  // CONNECTs without a user name refused (anonymous not allowed)
   Counter auth_deferred;      // CONNECTs parked while the auth worker checked their password
+  Counter acks_held;          // PUBACK/PUBREC held until their records were durable (sync)
+  Counter log_write_errors;   // write-ahead log writes or syncs that failed (retried)
 };
 
 }  // namespace rmq::broker

@@ -71,6 +71,11 @@ std::unique_ptr<SessionState> Broker::hand_over(Session& s, const TakeoverReques
     state = export_state(s);
     move_subscriptions(s, request);
     remember_move(s.handle, request.new_shard, request.new_session);
+    // Logged here: its end is logged once the new owner's log holds it (end_moved_session).
+    state->durable = s.durable;
+    state->from_shard = self_;
+    state->from_generation = s.generation;
+    s.durable = false;
   }
   RMQ_LOG_DEBUG("session %s handed over to shard %u (state %s)", s.client_id.c_str(),
                 request.new_shard, state ? "copied" : "dropped");
@@ -87,6 +92,7 @@ void Broker::on_takeover_reply(std::uint32_t handle, std::uint64_t generation,
       for (const auto& [filter, record] : state->subscriptions) {
         (void)shared_.index().unsubscribe(filter, router::SessionKey{self_, handle});
       }
+      end_moved_session(*state, SharedString(), 0);
     }
     return;
   }
@@ -94,7 +100,12 @@ void Broker::on_takeover_reply(std::uint32_t handle, std::uint64_t generation,
   ClientConn* c = s->conn;
   // State comes only for Clean Start 0 (TakeoverRequest::wants_state).
   const bool resume = state != nullptr && c != nullptr;
-  if (state != nullptr) import_state(*s, *state);
+  if (state != nullptr) {
+    import_state(*s, *state);
+    const std::uint64_t start = log_ != nullptr ? log_->end_position() : 0;
+    log_session_snapshot(*s);  // the state this generation continues, now in this shard's log
+    end_moved_session(*state, s->client_id, start);
+  }
   s->phase = SessionPhase::kActive;
   if (s->rare != nullptr && s->rare->chained_takeover != nullptr) {
     // A newer connection claimed the identifier meanwhile: this one never gets a CONNACK.
@@ -109,8 +120,39 @@ void Broker::on_takeover_reply(std::uint32_t handle, std::uint64_t generation,
   finish_connect(*c, resume);
 }
 
+// The old generation of a moved session is still open in its old owner's log: its end is logged
+// there once this shard's log holds the state (written since `start`), so that a crash in between
+// finds the session in one log or the other. `client_id` empty: the new session is gone too.
+void Broker::end_moved_session(const SessionState& state, const SharedString& client_id,
+                               std::uint64_t start) {
+  if (!state.durable) return;
+  auto note = std::make_unique<SessionEndNote>();
+  note->client_id = client_id.empty() ? state.client_id : client_id;
+  note->generation = state.from_generation;
+  if (state.from_shard == self_ || log_ == nullptr) {
+    if (state.from_shard == self_) {
+      on_log_session_end(std::move(note));
+      return;
+    }
+    engine::MailboxMessage mail;
+    mail.type = static_cast<std::uint16_t>(MailType::kLogSessionEnd);
+    mail.ptr = note.release();
+    post(state.from_shard, mail, /*droppable=*/false);
+    return;
+  }
+  const std::uint32_t id = acks_.create(AckWait::Kind::kEndRemote);
+  acks_.at(id).shard = state.from_shard;
+  acks_.at(id).note = note.release();
+  release_hold(id, start);
+}
+
+void Broker::on_log_session_end(std::unique_ptr<SessionEndNote> note) {
+  if (log_ != nullptr) log_->write(persist::SessionEnd{note->client_id.view(), note->generation});
+}
+
 std::unique_ptr<SessionState> Broker::export_state(Session& s) {
   auto state = std::make_unique<SessionState>();
+  state->client_id = s.client_id;
   state->subscriptions.reserve(s.subscriptions.size());
   for (const auto& [filter, record] : s.subscriptions)
     state->subscriptions.emplace_back(filter, record);

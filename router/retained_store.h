@@ -69,6 +69,12 @@ class RetainedStore {
   Status lookup(std::string_view filter, MonoTime now, std::vector<RetainedPtr>& out);
   // The retained message of exactly `topic`, null when none (or expired).
   RetainedPtr find(std::string_view topic, MonoTime now);
+  // Appends a share of every stored message whose topic `keep` accepts (one lock hold).
+  template <typename Keep>
+  void collect_all(std::vector<RetainedPtr>& out, Keep&& keep) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    collect_all_locked(root_, out, keep);
+  }
   // Drops every message expired at `now`; returns how many.
   std::size_t purge_expired(MonoTime now);
 
@@ -92,6 +98,11 @@ class RetainedStore {
   void erase_message(std::string_view topic);
   RetainOutcome check_limits(const RetainedMessage& incoming, const Node* existing) const;
   void sweep_if_due(MonoTime now);
+  template <typename Keep>
+  static void collect_all_locked(const Node& node, std::vector<RetainedPtr>& out, Keep& keep) {
+    if (node.message && keep(node.message->topic())) out.push_back(node.message.share());
+    for (const auto& [name, child] : node.children) collect_all_locked(*child, out, keep);
+  }
   std::size_t purge_locked(MonoTime now);
   void collect(const Node& node, MonoTime now, std::vector<RetainedPtr>& out,
                std::vector<std::string>& expired) const;

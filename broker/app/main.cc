@@ -12,6 +12,8 @@
 #include "broker/app/passwd.h"
 #include "broker/broker.h"
 #include "broker/broker_shared.h"
+#include "broker/durable_log.h"
+#include "broker/persist/recovery.h"
 #include "broker/password_auth.h"
 #include "engine/engine.h"
 
@@ -58,6 +60,45 @@ void reload(rmq::tls::TlsContext* tls, rmq::broker::PasswordAuthenticator* passw
   }
 }
 
+// --data-dir: recovers what the logs hold (persist/recovery.h) and hands it to the shards; false
+// after printing a one-line error.
+bool recover_data_dir(const rmq::broker::PersistConfig& persist, std::uint32_t shards,
+                      rmq::broker::BrokerShared& shared) {
+  if (persist.data_dir.empty()) {
+    RMQ_LOG_INFO("persistence off (no --data-dir): sessions and retained messages are kept in "
+                 "memory only");
+    return true;
+  }
+  rmq::persist::RecoveryOptions options;
+  options.dir = persist.data_dir;
+  options.shards = shards;
+  options.skip_corrupt = persist.recover_skip_corrupt;
+  std::string error;
+  std::unique_ptr<rmq::persist::Recovery> recovery = rmq::persist::recover(options, &error);
+  if (recovery == nullptr) {
+    std::fprintf(stderr, "ringmq: %s%s\n", error.c_str(),
+                 persist.recover_skip_corrupt ? ""
+                                              : " (--recover-skip-corrupt starts without it)");
+    return false;
+  }
+  const rmq::persist::RecoveryReport& r = recovery->report;
+  for (const std::string& warning : r.warnings) RMQ_LOG_WARN("recovery: %s", warning.c_str());
+  if (r.anomalies.total() != 0) {
+    RMQ_LOG_DEBUG("recovery: %llu records did not fit the state and were skipped",
+                  static_cast<unsigned long long>(r.anomalies.total()));
+  }
+  RMQ_LOG_INFO(
+      "recovered sessions=%zu subscriptions=%zu queued=%zu inflight=%zu inbound_qos2=%zu "
+      "wills=%zu retained=%zu messages=%zu segments=%zu records=%llu expired_sessions=%zu from "
+      "%s in %.0f ms (replay %.0f ms); durability=%s",
+      r.summary.sessions, r.summary.subscriptions, r.summary.queued, r.summary.inflight_outbound,
+      r.summary.inflight_inbound, r.summary.wills, r.summary.retained, r.summary.messages,
+      r.segments, static_cast<unsigned long long>(r.records), r.expired_sessions,
+      persist.data_dir.c_str(), r.total_ms, r.scan_ms, rmq::broker::to_string(persist.durability));
+  shared.set_recovery(std::move(recovery));
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -100,6 +141,7 @@ int main(int argc, char** argv) {
   if (!add_tls_listeners(options, &tls_context)) return 1;
 
   rmq::broker::BrokerShared shared(broker_config, engine_config.shards);
+  if (!recover_data_dir(broker_config.persist, engine_config.shards, shared)) return 1;
   rmq::broker::PasswordAuthenticator* password_table = passwords.get();
   if (passwords != nullptr) {
     RMQ_LOG_INFO("password file %s: %zu users; anonymous clients %s",

@@ -107,6 +107,7 @@ struct Raw {
   std::uint32_t connect_timeout_s = 10;
   std::uint32_t linger_ms = 2000;
   TlsRaw tls;
+  PersistRaw persist;
   std::string allow_anonymous;
   std::string pin_threads = "true";
 };
@@ -241,6 +242,7 @@ void add_flags(CLI::App& app, Raw& raw, Options& o) {
       ->type_name("FILE");
   add_auth_flags(app, raw, o);
   add_tls_flags(app, raw.tls, o.tls);
+  add_persist_flags(app, raw.persist, b.persist);
 }
 
 // Checks what CLI11 could not and fills `o`; false with a one-line error naming the key.
@@ -285,6 +287,7 @@ bool finish(const Raw& raw, Options& o, std::string* error) {
     }
   }
   if (!finish_tls_options(raw.tls, o.tls, error)) return false;
+  if (!finish_persist_options(raw.persist, o.broker.persist, error)) return false;
   o.broker.identity_as_username = o.tls.identity_as_username;
   return finish_auth(raw, o, error);
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "broker/app/persist_options.h"
 #include "broker/app/tls_options.h"
 #include "broker/broker_config.h"
 #include "engine/config.h"

@@ -13,9 +13,9 @@
 //
 //  type  record           fields                                 written when
 //  1     SessionOpen      client_id, expiry_s u32, version u8,   a persistent session is created,
-//                         flags u8                               resumed, or its expiry changes
-//                                                                (an open session keeps its state)
-//  2     SessionEnd       client_id                              the session ends (expiry, Clean
+//                         flags u8, generation u64               resumed, or its expiry changes
+//                                                                (see the flags below)
+//  2     SessionEnd       client_id, generation u64              the session ends (expiry, Clean
 //                                                                Start 1, taken by another shard);
 //                                                                its queue and will go with it
 //  3     SessionOffline   client_id, wall_ms u64                 its connection is lost (session
@@ -47,6 +47,12 @@
 //                                                                (replaces the topic's previous)
 //  16    RetainedClear    topic                                  the topic's retained message is
 //                                                                removed (empty payload, expiry)
+//
+// Generations: every session the broker creates has a generation unique across restarts; a
+// session that moves between shards is a new generation in the new shard's log. SessionOpen flags:
+// kOpenReset (a snapshot of the session follows: any state held for the client id is dropped
+// first) and kOpenContinues (the session continues an older generation whose state arrives later,
+// possibly from another shard's log). The other flag bits are the broker's, opaque here.
 //
 // `properties` are MQTT 5.0 properties in the broker's compact form (Message::encoded_properties),
 // opaque here. A qos field is 0..2 (1..2 for Enqueue); options is the MQTT 5.0 subscription
@@ -118,20 +124,25 @@ class SubscriptionIds {
 
 // Field lists: each record's `fields(self, v)` names its fields once, in wire order; the encoder,
 // the sizer and the decoder walk it.
+inline constexpr std::uint8_t kOpenReset = 0x80;
+inline constexpr std::uint8_t kOpenContinues = 0x40;
 struct SessionOpen {
   static constexpr RecordType kType = RecordType::kSessionOpen;
   std::string_view client_id;
   std::uint32_t expiry_s = 0;
   std::uint8_t protocol_version = 5;
-  std::uint8_t flags = 0;  // broker-defined, opaque here
+  std::uint8_t flags = 0;  // kOpenReset, kOpenContinues; other bits broker-defined
+  std::uint64_t generation = 0;
   static void fields(auto& self, auto& v) {
     v.str(self.client_id), v.u32(self.expiry_s), v.u8(self.protocol_version), v.u8(self.flags);
+    v.u64(self.generation);
   }
 };
 struct SessionEnd {
   static constexpr RecordType kType = RecordType::kSessionEnd;
   std::string_view client_id;
-  static void fields(auto& self, auto& v) { v.str(self.client_id); }
+  std::uint64_t generation = 0;  // ends the open session if its generation is not newer
+  static void fields(auto& self, auto& v) { v.str(self.client_id), v.u64(self.generation); }
 };
 struct SessionOffline {
   static constexpr RecordType kType = RecordType::kSessionOffline;

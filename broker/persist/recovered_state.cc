@@ -40,13 +40,25 @@ struct Applier {
 
   void operator()(const SessionOpen& r) {
     auto it = s.sessions_.find(r.client_id);
+    const bool reset = (r.flags & kOpenReset) != 0;
+    const bool continues = (r.flags & kOpenContinues) != 0;
+    if (it != s.sessions_.end() &&
+        (reset || (it->second.generation != r.generation && !continues))) {
+      s.drop_session(it);
+      it = s.sessions_.end();
+    }
     if (it == s.sessions_.end()) {
       it = s.sessions_.emplace(std::string(r.client_id), RecoveredSession{}).first;
+      it->second.continues = continues;
+    } else if (it->second.generation != r.generation) {
+      it->second.continues = false;  // continues the older generation held right here
     }
-    it->second.expiry_s = r.expiry_s;
-    it->second.protocol_version = r.protocol_version;
-    it->second.flags = r.flags;
-    it->second.offline_wall_ms = 0;
+    RecoveredSession& ss = it->second;
+    ss.expiry_s = r.expiry_s;
+    ss.protocol_version = r.protocol_version;
+    ss.flags = r.flags & ~(kOpenReset | kOpenContinues);
+    ss.generation = r.generation;
+    ss.offline_wall_ms = 0;
   }
   void operator()(const SessionEnd& r) {
     auto it = s.sessions_.find(r.client_id);
@@ -54,6 +66,7 @@ struct Applier {
       ++s.anomalies_.no_session;
       return;
     }
+    if (it->second.generation > r.generation) return;  // a late end of an older generation
     s.drop_session(it);
   }
   void operator()(const SessionOffline& r) {
@@ -229,7 +242,9 @@ namespace {
 
 void emit_session(const std::string& client, const RecoveredSession& ss,
                   const std::function<void(const AnyRecord&)>& emit) {
-  emit(SessionOpen{client, ss.expiry_s, ss.protocol_version, ss.flags});
+  const std::uint8_t flags =
+      static_cast<std::uint8_t>(ss.flags | kOpenReset | (ss.continues ? kOpenContinues : 0));
+  emit(SessionOpen{client, ss.expiry_s, ss.protocol_version, flags, ss.generation});
   for (const auto& [filter, sub] : ss.subscriptions) {
     emit(Subscribe{client, filter, sub.options, sub.subscription_id});
   }

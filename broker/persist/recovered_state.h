@@ -3,10 +3,15 @@
 //
 // Replay rules. A record that does not fit the state is counted in Anomalies and skipped; replay
 // never fails on content:
-//  - SessionOpen creates the session or updates an open one (expiry, version, flags) keeping its
-//    state, and clears its offline time. Every other session record for a client id with no open
-//    session is an anomaly (`no_session`), including records after its SessionEnd.
-//  - SessionEnd drops the session with its subscriptions, will, queue and inbound packet ids.
+//  - SessionOpen creates the session, or updates an open one of the same generation (expiry,
+//    version, flags) keeping its state, and clears its offline time. With kOpenReset, or for an
+//    open session of another generation, the old state is dropped first, unless kOpenContinues
+//    says the new generation continues it (then the state is kept). A session opened with
+//    kOpenContinues and no state here is marked `continues` (its state is in another log; see
+//    recovery.h). Every other session record for a client id with no open session is an anomaly
+//    (`no_session`), including records after its SessionEnd.
+//  - SessionEnd drops the session with its subscriptions, will, queue and inbound packet ids,
+//    unless the open session is of a newer generation (a late end of a moved session: ignored).
 //  - Enqueue naming a message id with no Message record is `unknown_message`.
 //  - Sent marks the first still-queued entry with its message id (the broker sends a queue in
 //    order); a packet id already held by a sent entry of the session is `duplicate_packet_id`.
@@ -74,7 +79,9 @@ struct RecoveredWill {
 struct RecoveredSession {
   std::uint32_t expiry_s = 0;
   std::uint8_t protocol_version = 5;
-  std::uint8_t flags = 0;
+  std::uint8_t flags = 0;  // without kOpenReset / kOpenContinues
+  std::uint64_t generation = 0;
+  bool continues = false;  // opened with kOpenContinues and no older state in this log
   std::uint64_t offline_wall_ms = 0;  // 0: was connected when the log ends
   std::map<std::string, RecoveredSubscription, std::less<>> subscriptions;
   std::optional<RecoveredWill> will;
@@ -140,17 +147,27 @@ class RecoveredState {
   // Drops messages no queue entry or retained topic references (call when the log is replayed).
   void finish();
 
+  // For recovery's merge of several shards' states (recovery.cc): direct access.
+  SessionMap& mutable_sessions() { return sessions_; }
+  MessageMap& mutable_messages() { return messages_; }
+  RetainedMap& mutable_retained() { return retained_; }
+
   const SessionMap& sessions() const { return sessions_; }
   const MessageMap& messages() const { return messages_; }
   const RetainedMap& retained() const { return retained_; }
   const Anomalies& anomalies() const { return anomalies_; }
   RecoverySummary summary() const;
 
+  // The largest message id held (0 when none).
+  std::uint64_t max_message_id() const {
+    return messages_.empty() ? 0 : messages_.rbegin()->first;
+  }
+
   // Calls `emit` with the minimal records that, applied in that order to an empty RecoveredState
   // and finished, rebuild this state as finish() leaves it (sessions, messages, retained; not the
   // anomaly counters); messages nothing references are not emitted. Views in each
   // record point into this state and are valid during the call only. Order: referenced Messages,
-  // then per session SessionOpen, Subscribe..., WillSet, per entry Enqueue [Sent [PubrecReceived]],
+  // then per session SessionOpen (with kOpenReset), Subscribe..., WillSet, per entry Enqueue [Sent [PubrecReceived]],
   // InboundQos2..., SessionOffline; then RetainedSet.
   void emit_snapshot(const std::function<void(const AnyRecord&)>& emit) const;
 

@@ -1,0 +1,111 @@
+#include "broker/durable_log.h"
+
+#include <chrono>
+#include <cstddef>
+
+#include "broker/persist/segment.h"
+
+namespace rmq::broker {
+
+const char* to_string(Durability d) {
+  switch (d) {
+    case Durability::kSync: return "sync";
+    case Durability::kBatch: return "batch";
+    case Durability::kNone: return "none";
+  }
+  return "?";
+}
+
+DurableLog::~DurableLog() {
+  // The shard flushes and closes its files when its loop ends; nothing to do here.
+}
+
+namespace {
+
+engine::SharedBytes segment_header(std::uint32_t shard, std::uint64_t seq) {
+  persist::SegmentHeader header;
+  header.shard = shard;
+  header.seq = seq;
+  header.created_ns = static_cast<std::uint64_t>(
+      std::chrono::system_clock::now().time_since_epoch() / std::chrono::nanoseconds(1));
+  std::byte bytes[persist::kSegmentHeaderSize];
+  persist::encode_segment_header(
+      header, std::span(reinterpret_cast<std::uint8_t*>(bytes), sizeof(bytes)));
+  return engine::SharedBytes::copy_of(std::span<const std::byte>(bytes, sizeof(bytes)));
+}
+
+}  // namespace
+
+Status DurableLog::open(const std::string& path, std::uint32_t shard, std::uint64_t seq,
+                        bool fresh) {
+  Result<engine::LogFile*> file = shard_.open_log(path);
+  if (!file.ok()) return file.status();
+  file_ = *file;
+  path_ = path;
+  seq_ = seq;
+  if (fresh && file_->appended_offset() == 0) {
+    file_->append(segment_header(shard, seq));
+    if (mode_ != Durability::kNone) file_->request_sync();
+  }
+  return OkStatus();
+}
+
+void DurableLog::flush_turn() {
+  if (file_ == nullptr || staged_.empty()) return;
+  const auto bytes = staged_.bytes();
+  stats_.bytes += bytes.size();
+  file_->append(engine::SharedBytes::copy_of(std::span<const std::byte>(
+      reinterpret_cast<const std::byte*>(bytes.data()), bytes.size())));
+  staged_.clear();
+  if (mode_ == Durability::kSync) file_->request_sync();
+}
+
+void DurableLog::sync_now() {
+  if (file_ == nullptr) return;
+  flush_turn();
+  if (file_->durable_offset() < file_->appended_offset()) file_->request_sync();
+}
+
+std::uint64_t DurableLog::durable_position() const {
+  if (old_ != nullptr) return old_base_ + old_->durable_offset();
+  return file_ == nullptr ? 0 : base_ + file_->durable_offset();
+}
+
+Status DurableLog::rotate(const std::string& path, std::uint32_t shard, std::uint64_t seq) {
+  if (old_ != nullptr) retire_old();
+  flush_turn();
+  Result<engine::LogFile*> file = shard_.open_log(path);
+  if (!file.ok()) return file.status();
+  if (file_ != nullptr) {
+    old_ = file_;
+    old_base_ = base_;
+    base_ += old_->appended_offset();
+    if (mode_ != Durability::kNone) old_->request_sync();
+  }
+  file_ = *file;
+  path_ = path;
+  seq_ = seq;
+  file_->append(segment_header(shard, seq));
+  if (mode_ == Durability::kNone || (old_ != nullptr && old_->durable_offset() ==
+                                                            old_->appended_offset())) {
+    retire_old();
+  }
+  ++stats_.compactions;
+  return OkStatus();
+}
+
+bool DurableLog::on_progress(engine::LogFile& file) {
+  if (&file == old_) {
+    if (old_->durable_offset() == old_->appended_offset()) retire_old();
+    return true;
+  }
+  return &file == file_;
+}
+
+void DurableLog::retire_old() {
+  if (old_ == nullptr) return;
+  old_->close();
+  old_ = nullptr;
+}
+
+}  // namespace rmq::broker
