@@ -1,6 +1,5 @@
 """Flags of bench/compare/run-durability. Bad flags print one line and exit with status 2."""
 
-import argparse
 import os
 import subprocess
 import sys

@@ -5,6 +5,7 @@ Mosquitto saving its whole database every few seconds (autosave_interval) agains
 the default autosave (no save during the flow)."""
 
 import os
+import re
 import signal
 import statistics
 import time
@@ -14,6 +15,8 @@ from . import wire
 from .brokers import Broker, Variant, ringmq_variant
 
 NO_COMPACTION = 1 << 40
+# ringmq's line at the end of each compaction, with its duration.
+COMPACTION_LINE = re.compile(r"log compaction: .*?([0-9.]+) ms")
 STATE_TOPIC = "st/big"
 FLOW_TOPIC = "st/flow"
 
@@ -107,9 +110,14 @@ def one_run(options, variant, repeat, work_dir, log_path):
         record["data_bytes_before"] = broker.data_bytes()
         flow = flow_mod.Flow(broker.port, FLOW_TOPIC, options.stall_rate, options.stall_payload,
                              broker.data_dir)
+        log_before = len(broker.log_since_start())
         result = flow.run(options.stall_seconds)
         record["data_bytes_after"] = broker.data_bytes()
         record["figures"] = summarize_flow(result)
+        logged = [float(m.group(1)) for m in COMPACTION_LINE.finditer(
+            broker.log_since_start()[log_before:])]
+        record["figures"].update(compactions_logged=len(logged),
+                                 longest_logged_compaction_ms=max(logged, default=None))
         record["ok"] = broker.alive()
         if not record["ok"]:
             record["error"] = f"broker exited with status {broker.process.returncode}"
@@ -146,7 +154,8 @@ def run(options, work_dir, log_dir, progress):
 
 STALL_KEYS = ("max_gap_ms", "p999_gap_ms", "max_ack_ms", "p99_ack_ms", "p50_ack_ms",
               "compactions_seen", "compacting_s", "longest_compaction_s",
-              "max_gap_in_compaction_ms", "max_ack_in_compaction_ms")
+              "max_gap_in_compaction_ms", "max_ack_in_compaction_ms", "compactions_logged",
+              "longest_logged_compaction_ms")
 
 
 def summarize(records, options):
