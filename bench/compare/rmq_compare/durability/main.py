@@ -62,7 +62,8 @@ def main(argv):
                 f"Stalls of a {options.stall_rate:g} msg/s QoS 1 flow ({options.stall_payload} "
                 f"B) to a persistent session, {options.stall_seconds:g} s, with "
                 f"{options.stall_state:,} messages of {options.state_payload} B queued for "
-                f"another offline session; median of {options.stall_repeat}:\n\n" +
+                f"{options.state_sessions} other offline session(s); median of "
+                f"{options.stall_repeat}:\n\n" +
                 report.stall_table(summary))
     json_path = os.path.join(options.out, "results.json")
     report.write_json(json_path, options, parts)

@@ -35,6 +35,9 @@ def _parser():
                    help="throughput: which brokers (default all five)")
     p.add_argument("--stall-state", type=int, help="stall: messages queued for the offline "
                    "session whose state makes the snapshot big")
+    p.add_argument("--state-sessions", type=int, default=1,
+                   help="stall: offline sessions holding those messages, spread evenly "
+                   "(default 1)")
     p.add_argument("--state-payload", type=int, default=100,
                    help="stall: payload bytes of those messages (default 100)")
     p.add_argument("--compact-bytes", type=int, help="stall: ringmq --compact-bytes")
@@ -77,7 +80,8 @@ def parse(argv):
         if part not in PARTS:
             raise common.FlagError(f"--parts: unknown part {part!r} (throughput, recovery, "
                                    "stall)")
-    for key in ("repeat", "queued", "retained", "stall_state", "stall_repeat", "compact_bytes"):
+    for key in ("repeat", "queued", "retained", "stall_state", "stall_repeat", "compact_bytes",
+                "state_sessions"):
         if getattr(args, key) < 1:
             raise common.FlagError(f"--{key.replace('_', '-')} must be at least 1")
     if args.duration <= 0 or args.stall_seconds <= 0 or args.stall_rate <= 0:

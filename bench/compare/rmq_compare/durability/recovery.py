@@ -69,7 +69,8 @@ def _case(options, variant, what, sig, work_dir, log_path):
     """One fill / stop / start / count cycle; returns its record."""
     count = options.queued if what == "queued" else options.retained
     record = {"broker": variant.name, "state": what, "count": count,
-              "signal": signal.Signals(sig).name, "ok": False, "error": ""}
+              "signal": signal.Signals(sig).name, "ok": False, "error": "",
+              "load_average_at_start": os.getloadavg()[0]}
     broker = Broker(variant, options, work_dir, log_path, options.ringmq_threads)
     broker.wipe()
     try:

@@ -40,6 +40,22 @@ def _renamed(variant, name):
     return variant
 
 
+def _fill_state(port, count, sessions, payload):
+    """`sessions` offline persistent sessions, each subscribed to its own STATE_TOPIC/<k>, and
+    `count` QoS 1 messages spread evenly over them."""
+    for k in range(sessions):
+        sub = wire.Client(port, f"st-big-{k}", clean=False)
+        sub.subscribe([(f"{STATE_TOPIC}/{k}", 1)])
+        sub.close()
+    first = (wire.PUBLISH << 4) | 0x02
+    topics = [wire.utf8(f"{STATE_TOPIC}/{k}") for k in range(sessions)]
+    padding = b"\0" * max(0, payload - 16)
+    pub = wire.Client(port, "st-fill", clean=True)
+    wire.publish_many(pub, count,
+                      lambda i: (first, topics[i % sessions], wire.stamp(i) + padding))
+    pub.close()
+
+
 def _quiet(watch_dir, timeout_s=60.0, calm_s=0.5):
     """Waits until no shard has two segments for `calm_s` (a compaction the fill began is
     over); returns the seconds waited."""
@@ -89,23 +105,24 @@ def summarize_flow(result, slack_s=0.05):
         "max_ack_in_compaction_ms": max(in_ack) if in_ack else None,
         "blocked_s": result.blocked_s,
         "compaction_windows_s": [[round(a, 3), round(b, 3)] for a, b in windows],
+        # The five longest gaps and acks as [time s from the flow's start, ms].
+        "top_gaps": [[round(t, 3), round(g, 1)] for t, g in
+                     sorted(result.gaps_ms, key=lambda x: -x[1])[:5]],
+        "top_acks": [[round(t, 3), round(a, 1)] for t, a in
+                     sorted(result.ack_ms, key=lambda x: -x[1])[:5]],
     }
 
 
 def one_run(options, variant, repeat, work_dir, log_path):
-    record = {"broker": variant.name, "repeat": repeat, "ok": False, "error": ""}
+    record = {"broker": variant.name, "repeat": repeat, "ok": False, "error": "",
+              "load_average_at_start": os.getloadavg()[0]}
     broker = Broker(variant, options, work_dir, log_path, options.ringmq_threads)
     broker.wipe()
     try:
         broker.start(timeout_s=30)
         record["broker_command"] = broker.argv
-        sub = wire.Client(broker.port, "st-big", clean=False)
-        sub.subscribe([(STATE_TOPIC, 1)])
-        sub.close()
-        pub = wire.Client(broker.port, "st-fill", clean=True)
-        wire.publish_many(pub, options.stall_state, wire.qos1_body(STATE_TOPIC,
-                                                                   options.state_payload))
-        pub.close()
+        _fill_state(broker.port, options.stall_state, options.state_sessions,
+                    options.state_payload)
         record["settle_s"] = _quiet(broker.data_dir)
         record["data_bytes_before"] = broker.data_bytes()
         flow = flow_mod.Flow(broker.port, FLOW_TOPIC, options.stall_rate, options.stall_payload,

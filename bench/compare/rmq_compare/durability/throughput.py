@@ -3,6 +3,7 @@ turn (scenario-major, interleaved, a fresh broker and an empty data directory pe
 figures are acknowledged publishes/s and deliveries/s over the measured interval."""
 
 import json
+import os
 import statistics
 import subprocess
 from dataclasses import dataclass
@@ -74,7 +75,7 @@ def _run_loadgen(options, load, broker):
 
 def one_run(options, load, variant, repeat, work_dir, log_path, progress):
     record = {"load": load.name, "broker": variant.name, "repeat": repeat, "ok": False,
-              "error": "", "figures": None}
+              "error": "", "figures": None, "load_average_at_start": os.getloadavg()[0]}
     broker = Broker(variant, options, work_dir, log_path, options.ringmq_threads)
     broker.wipe()
     try:

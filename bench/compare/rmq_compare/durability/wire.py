@@ -211,19 +211,23 @@ def receive(client, expected, idle_s=3.0, by_topic=False, limit_s=600.0):
     count = Count()
     started = time.monotonic()
     client.sock.settimeout(idle_s)
-    buf = client.buf
-    while count.distinct < expected and time.monotonic() - started < limit_s:
+    buf = client.buf  # may already hold messages that came with the CONNACK or SUBACK
+    data = b""
+    while True:
+        buf += data
+        acks = _parse_publishes(buf, count, seen, topics, by_topic, expected)
+        if acks:
+            client.sock.sendall(acks)
+        if data:
+            count.seconds = time.monotonic() - started
+        if count.distinct >= expected or time.monotonic() - started >= limit_s:
+            break
         try:
             data = client.sock.recv(1 << 20)
         except socket.timeout:
             break
         if not data:
             raise WireError(f"connection closed after {count.received} messages")
-        buf += data
-        acks = _parse_publishes(buf, count, seen, topics, by_topic, expected)
-        if acks:
-            client.sock.sendall(acks)
-        count.seconds = time.monotonic() - started
     client.sock.settimeout(30.0)
     return count
 
