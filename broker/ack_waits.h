@@ -25,7 +25,7 @@ struct AckWait {
   std::uint8_t reason = 0;    // kMqttAck: codec::ReasonCode
   std::uint16_t packet_id = 0;
   std::uint32_t parts = 0;
-  std::uint32_t next = 0;  // kMqttAck: the next wait of the same connection
+  std::uint32_t next = 0;   // kMqttAck: the next wait of the same connection
   std::uint32_t shard = 0;  // kRelay / kEndRemote: whom to tell
   std::uint32_t token = 0;  // kRelay: the AckWaits id there
   engine::ConnId conn{};    // kMqttAck

@@ -22,8 +22,8 @@
 
 #include "broker/ack_waits.h"
 #include "broker/auth_worker.h"
-#include "broker/durable_log.h"
 #include "broker/broker_shared.h"
+#include "broker/durable_log.h"
 #include "broker/errors.h"
 #include "broker/outgoing.h"
 #include "broker/session.h"
@@ -44,9 +44,9 @@ enum class MailType : std::uint16_t {
   kTakeoverReply,    // ptr: SessionState* or null; u32: new session handle; u64: its generation
   kDeliverOne,       // bytes: the Message; u32: session; u64: pack_delivery() (no allocation)
   kAuthVerdict = kAuthVerdictMail,  // from the auth worker; ptr: AuthRequest*
-  kDurableAck,      // u32: the receiver's AckWaits id; one part of it is durable
-  kRetainLog,       // bytes: a retained Message; u64: DeliveryBatch::ack; log the topic's state
-  kLogSessionEnd,   // ptr: SessionEndNote*; log the end of a session that moved away
+  kDurableAck,                      // u32: the receiver's AckWaits id; one part of it is durable
+  kRetainLog,      // bytes: a retained Message; u64: DeliveryBatch::ack; log the topic's state
+  kLogSessionEnd,  // ptr: SessionEndNote*; log the end of a session that moved away
 };
 
 // A session that moved to another shard: its old owner logs its end once the new owner's log
@@ -131,6 +131,8 @@ class Broker final : public engine::ShardHandler {
   // One handler per packet type (handle_*.cc).
   void handle_connect(ClientConn& c, const codec::ConnectView& p);
   void handle_publish(ClientConn& c, const codec::PublishView& p);
+  codec::ReasonCode publish_message(ClientConn& c, Session& s, const codec::PublishView& p,
+                                    std::string_view topic);
   void handle_puback(ClientConn& c, const codec::AckView& p);
   void handle_pubrec(ClientConn& c, const codec::AckView& p);
   void handle_pubrel(ClientConn& c, const codec::AckView& p);
@@ -323,9 +325,9 @@ class Broker final : public engine::ShardHandler {
   // Persistence (null/idle without --data-dir).
   std::unique_ptr<DurableLog> log_;
   AckWaits acks_;
-  std::uint32_t current_ack_ = 0;         // the wait routing attaches to posts (attach_ack)
-  const void* logged_block_ = nullptr;    // deliver_batch: the message whose record is written
-  std::uint64_t logged_id_ = 0;           // ... and its id
+  std::uint32_t current_ack_ = 0;       // the wait routing attaches to posts (attach_ack)
+  const void* logged_block_ = nullptr;  // deliver_batch: the message whose record is written
+  std::uint64_t logged_id_ = 0;         // ... and its id
   MonoTime last_log_warning_{};
   BrokerTimer sync_timer_{TimerKind::kLogSync, this};
   BrokerTimer compact_timer_{TimerKind::kLogSync, this};

@@ -75,6 +75,11 @@ StatsTotals BrokerShared::totals() const {
                     s->acl_denied_delivery.value() + s->acl_denied_will.value();
     t.auth_failures += s->auth_failures.value();
     t.anonymous_refused += s->anonymous_refused.value();
+    t.log_records += s->log_records.value();
+    t.log_bytes += s->log_bytes.value();
+    t.log_write_errors += s->log_write_errors.value();
+    t.log_compactions += s->log_compactions.value();
+    t.acks_held += s->acks_held.value();
   }
   return t;
 }

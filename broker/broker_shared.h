@@ -15,8 +15,8 @@
 #include "broker/access.h"
 #include "broker/auth_worker.h"
 #include "broker/broker_config.h"
-#include "broker/persist/recovery.h"
 #include "broker/client_registry.h"
+#include "broker/persist/recovery.h"
 #include "broker/session_presence.h"
 #include "broker/stats.h"
 #include "engine/stats.h"
@@ -37,6 +37,11 @@ struct StatsTotals {
   std::uint64_t acl_denied = 0;         // publishes, subscriptions, deliveries and wills refused
   std::uint64_t auth_failures = 0;      // unknown user or wrong password
   std::uint64_t anonymous_refused = 0;  // no user name while anonymous clients are not allowed
+  std::uint64_t log_records = 0;        // write-ahead log (--data-dir)
+  std::uint64_t log_bytes = 0;
+  std::uint64_t log_write_errors = 0;
+  std::uint64_t log_compactions = 0;
+  std::uint64_t acks_held = 0;
 };
 
 struct TlsTotals {

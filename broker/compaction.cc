@@ -45,9 +45,9 @@ void Broker::start_compaction(const char* why) {
   compaction_.started = shard_.now();
   compaction_.start = log_->end_position();
   const std::uint32_t shards = shared_.shard_count();
-  shared_.retained(std::string_view("x")).collect_all(compaction_.retained, [&](std::string_view t) {
-    return persist::retained_owner(t, shards) == self_;
-  });
+  shared_.retained(std::string_view("x"))
+      .collect_all(compaction_.retained,
+                   [&](std::string_view t) { return persist::retained_owner(t, shards) == self_; });
   RMQ_LOG_DEBUG("log compaction (%s): new segment %s", why, path.c_str());
   shard_.arm_timer(compact_timer_, Duration::zero());
 }
@@ -58,7 +58,7 @@ void Broker::compact_slice() {
   const std::uint64_t start = log_->end_position();
   while (compaction_.slot < sessions_.capacity() && log_->end_position() - start < kSliceBytes) {
     Session* s = sessions_.get(compaction_.slot++);
-    if (s != nullptr && s->durable && s->phase == SessionPhase::kActive) {
+    if (s != nullptr && s->durable && s->phase != SessionPhase::kAuthenticating) {
       log_session_snapshot(*s);
       ++compaction_.sessions;
     }
@@ -101,12 +101,13 @@ void Broker::compaction_progress() {
   }
   const double ms =
       std::chrono::duration<double, std::milli>(shard_.now() - compaction_.started).count();
-  RMQ_LOG_INFO("log compaction: %zu sessions, %zu old segment(s) removed, %.0f ms", compaction_.sessions,
-               removed, ms);
+  RMQ_LOG_INFO("log compaction: %zu sessions, %zu old segment(s) removed, %.0f ms",
+               compaction_.sessions, removed, ms);
   compaction_.running = false;
   // A segment holding mostly live state would be compacted again at once: wait for it to grow
   // past twice the snapshot.
-  compact_threshold_ = std::max(config_.persist.compact_bytes, 2 * (compaction_.end - compaction_.start));
+  compact_threshold_ =
+      std::max(config_.persist.compact_bytes, 2 * (compaction_.end - compaction_.start));
 }
 
 }  // namespace rmq::broker

@@ -35,7 +35,7 @@ std::uint32_t Broker::hold_ack(ClientConn& c, codec::PacketType type, std::uint1
 
 // The guard part: whatever the broker wrote since `start` must be durable too.
 void Broker::release_hold(std::uint32_t id, std::uint64_t start) {
-  const std::uint64_t end = log_->end_position();
+  const std::uint64_t end = log_ != nullptr ? log_->end_position() : start;
   if (end != start) acks_.wait_position(id, end);
   ack_part_done(id);
 }
@@ -47,7 +47,7 @@ std::uint64_t Broker::attach_ack() {
 }
 
 std::uint32_t Broker::begin_relay(std::uint64_t ack) {
-  if (ack == 0 || log_ == nullptr) return 0;
+  if (ack == 0) return 0;
   const std::uint32_t id = acks_.create(AckWait::Kind::kRelay);
   AckWait& w = acks_.at(id);
   w.shard = static_cast<std::uint32_t>(ack >> 32);
@@ -65,7 +65,7 @@ void Broker::ack_part_done(std::uint32_t id) {
     w.inbound_session = 0;
     if (s != nullptr && s->generation == w.inbound_generation) log_inbound(*s, w.packet_id, false);
     w.parts = 1;
-    release_hold(id, log_->durable_position());
+    release_hold(id, log_ != nullptr ? log_->durable_position() : 0);
     return;
   }
   complete_wait(id);
@@ -138,7 +138,6 @@ void Broker::on_log_progress(engine::LogFile& file, std::uint64_t durable_offset
 
 void Broker::on_log_error(engine::LogFile& file, int error) {
   if (log_ == nullptr) return;
-  ++log_->stats().write_errors;
   stats_.log_write_errors.add();
   const MonoTime now = shard_.now();
   if (now - last_log_warning_ >= std::chrono::seconds(10)) {

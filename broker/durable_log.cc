@@ -29,8 +29,8 @@ engine::SharedBytes segment_header(std::uint32_t shard, std::uint64_t seq) {
   header.created_ns = static_cast<std::uint64_t>(
       std::chrono::system_clock::now().time_since_epoch() / std::chrono::nanoseconds(1));
   std::byte bytes[persist::kSegmentHeaderSize];
-  persist::encode_segment_header(
-      header, std::span(reinterpret_cast<std::uint8_t*>(bytes), sizeof(bytes)));
+  persist::encode_segment_header(header,
+                                 std::span(reinterpret_cast<std::uint8_t*>(bytes), sizeof(bytes)));
   return engine::SharedBytes::copy_of(std::span<const std::byte>(bytes, sizeof(bytes)));
 }
 
@@ -53,9 +53,9 @@ Status DurableLog::open(const std::string& path, std::uint32_t shard, std::uint6
 void DurableLog::flush_turn() {
   if (file_ == nullptr || staged_.empty()) return;
   const auto bytes = staged_.bytes();
-  stats_.bytes += bytes.size();
-  file_->append(engine::SharedBytes::copy_of(std::span<const std::byte>(
-      reinterpret_cast<const std::byte*>(bytes.data()), bytes.size())));
+  stats_.log_bytes.add(bytes.size());
+  file_->append(engine::SharedBytes::copy_of(
+      std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size())));
   staged_.clear();
   if (mode_ == Durability::kSync) file_->request_sync();
 }
@@ -86,11 +86,11 @@ Status DurableLog::rotate(const std::string& path, std::uint32_t shard, std::uin
   path_ = path;
   seq_ = seq;
   file_->append(segment_header(shard, seq));
-  if (mode_ == Durability::kNone || (old_ != nullptr && old_->durable_offset() ==
-                                                            old_->appended_offset())) {
+  if (mode_ == Durability::kNone ||
+      (old_ != nullptr && old_->durable_offset() == old_->appended_offset())) {
     retire_old();
   }
-  ++stats_.compactions;
+  stats_.log_compactions.add();
   return OkStatus();
 }
 

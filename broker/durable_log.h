@@ -21,6 +21,7 @@
 #include "base/status.h"
 #include "broker/broker_config.h"
 #include "broker/persist/record_buffer.h"
+#include "broker/stats.h"
 #include "engine/log_file.h"
 #include "engine/shard.h"
 
@@ -28,16 +29,11 @@ namespace rmq::broker {
 
 const char* to_string(Durability d);
 
-struct DurableLogStats {
-  std::uint64_t records = 0;
-  std::uint64_t bytes = 0;
-  std::uint64_t write_errors = 0;
-  std::uint64_t compactions = 0;
-};
-
 class DurableLog {
  public:
-  DurableLog(engine::Shard& shard, Durability mode) : shard_(shard), mode_(mode) {}
+  // `stats`: the shard's counters (log_records, log_bytes, log_compactions); they outlive it.
+  DurableLog(engine::Shard& shard, Durability mode, BrokerStats& stats)
+      : shard_(shard), mode_(mode), stats_(stats) {}
   DurableLog(const DurableLog&) = delete;
   DurableLog& operator=(const DurableLog&) = delete;
   ~DurableLog();
@@ -51,7 +47,7 @@ class DurableLog {
 
   template <typename R>
   void write(const R& record) {
-    if (file_ != nullptr && staged_.append(record)) ++stats_.records;
+    if (file_ != nullptr && staged_.append(record)) stats_.log_records.add();
   }
   std::uint64_t next_message_id() { return next_message_id_++; }
   void set_next_message_id(std::uint64_t id) { next_message_id_ = id; }
@@ -89,21 +85,18 @@ class DurableLog {
   const std::string& path() const { return path_; }
   std::uint64_t seq() const { return seq_; }
 
-  DurableLogStats& stats() { return stats_; }
-  const DurableLogStats& stats() const { return stats_; }
-
  private:
   engine::Shard& shard_;
   const Durability mode_;
   engine::LogFile* file_ = nullptr;
-  std::uint64_t base_ = 0;             // position of the current segment's offset 0
-  engine::LogFile* old_ = nullptr;     // the previous segment while it is not durable to its end
+  std::uint64_t base_ = 0;          // position of the current segment's offset 0
+  engine::LogFile* old_ = nullptr;  // the previous segment while it is not durable to its end
   std::uint64_t old_base_ = 0;
   std::string path_;
   std::uint64_t seq_ = 0;
   persist::RecordBuffer staged_;
   std::uint64_t next_message_id_ = 1;
-  DurableLogStats stats_;
+  BrokerStats& stats_;
 };
 
 }  // namespace rmq::broker

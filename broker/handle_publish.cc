@@ -48,38 +48,13 @@ void Broker::handle_publish(ClientConn& c, const codec::PublishView& p) {
   std::uint32_t hold = 0;
   std::uint64_t start = 0;
   if (p.qos != QoS::kAtMostOnce && holds_acks()) {
-    hold = hold_ack(c, p.qos == QoS::kAtLeastOnce ? codec::PacketType::kPuback
-                                                  : codec::PacketType::kPubrec,
-                    p.packet_id);
+    hold = hold_ack(
+        c, p.qos == QoS::kAtLeastOnce ? codec::PacketType::kPuback : codec::PacketType::kPubrec,
+        p.packet_id);
     start = log_->end_position();
     current_ack_ = hold;
   }
-  ReasonCode reason = ReasonCode::kSuccess;
-  // $SYS belongs to the server: clients may read it, not write it (as Mosquitto).
-  bool allowed = !BrokerShared::is_sys_topic(topic) &&
-                 shared_.access().can_publish(ClientInfo{c.client_id, c.username}, topic);
-  if (allowed && shared_.acl() != nullptr && !session_acl(*shared_.acl(), s).may_write(topic)) {
-    stats_.acl_denied_publish.add();
-    allowed = false;
-  }
-  if (allowed) {
-    MessageFields fields;
-    fields.topic = topic;
-    fields.payload = p.payload;
-    fields.qos = p.qos;
-    fields.retain = p.retain;
-    fields.properties = v5 ? &p.properties : nullptr;
-    fields.received_at = shard_.turn_time();
-    fields.publisher = Publisher{self_, s.handle};
-    const Message message = Message::create(fields);
-    if (p.retain) {
-      store_retained(message);
-      note_retained(message);
-    }
-    if (route(message) == 0) reason = ReasonCode::kNoMatchingSubscribers;
-  } else {
-    reason = ReasonCode::kNotAuthorized;
-  }
+  const ReasonCode reason = publish_message(c, s, p, topic);
   current_ack_ = 0;
   if (p.qos == QoS::kExactlyOnce && (!v5 || static_cast<std::uint8_t>(reason) < 0x80)) {
     s.inbound_qos2.add(p.packet_id);
@@ -100,6 +75,33 @@ void Broker::handle_publish(ClientConn& c, const codec::PublishView& p) {
   } else if (p.qos == QoS::kExactlyOnce) {
     send_ack(c, codec::PacketType::kPubrec, p.packet_id, reason);
   }
+}
+
+// Access checks, the retained store and routing; the reason code for the acknowledgement.
+ReasonCode Broker::publish_message(ClientConn& c, Session& s, const codec::PublishView& p,
+                                   std::string_view topic) {
+  // $SYS belongs to the server: clients may read it, not write it (as Mosquitto).
+  bool allowed = !BrokerShared::is_sys_topic(topic) &&
+                 shared_.access().can_publish(ClientInfo{c.client_id, c.username}, topic);
+  if (allowed && shared_.acl() != nullptr && !session_acl(*shared_.acl(), s).may_write(topic)) {
+    stats_.acl_denied_publish.add();
+    allowed = false;
+  }
+  if (!allowed) return ReasonCode::kNotAuthorized;
+  MessageFields fields;
+  fields.topic = topic;
+  fields.payload = p.payload;
+  fields.qos = p.qos;
+  fields.retain = p.retain;
+  fields.properties = codec::is_v5(c.version) ? &p.properties : nullptr;
+  fields.received_at = shard_.turn_time();
+  fields.publisher = Publisher{self_, s.handle};
+  const Message message = Message::create(fields);
+  if (p.retain) {
+    store_retained(message);
+    note_retained(message);
+  }
+  return route(message) == 0 ? ReasonCode::kNoMatchingSubscribers : ReasonCode::kSuccess;
 }
 
 }  // namespace rmq::broker

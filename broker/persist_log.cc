@@ -53,7 +53,7 @@ std::uint64_t Broker::wall_ms_of(MonoTime t) const {
   const std::uint64_t now = wall_now_ms();
   const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(shard_.now() - t).count();
   return age > 0 && static_cast<std::uint64_t>(age) < now ? now - static_cast<std::uint64_t>(age)
-                                                            : now;
+                                                          : now;
 }
 
 std::uint64_t Broker::log_message(const Message& m) {
@@ -98,16 +98,14 @@ void Broker::log_will(Session& s) {
     return;
   }
   const Message& w = s.will->message;
-  log_->write(persist::WillSet{s.client_id.view(), w.topic(), w.payload(),
-                               static_cast<std::uint8_t>(w.qos()),
-                               static_cast<std::uint8_t>(w.retain() ? 1 : 0),
-                               w.encoded_properties(), s.will->delay_s});
+  log_->write(persist::WillSet{
+      s.client_id.view(), w.topic(), w.payload(), static_cast<std::uint8_t>(w.qos()),
+      static_cast<std::uint8_t>(w.retain() ? 1 : 0), w.encoded_properties(), s.will->delay_s});
 }
 
 void Broker::log_subscribe(Session& s, std::string_view filter, const SubscriptionRecord& r) {
   if (!logs(s)) return;
-  log_->write(persist::Subscribe{s.client_id.view(), filter, options_byte(r.options),
-                                 r.id});
+  log_->write(persist::Subscribe{s.client_id.view(), filter, options_byte(r.options), r.id});
 }
 
 void Broker::log_unsubscribe(Session& s, std::string_view filter) {
@@ -150,10 +148,13 @@ void Broker::log_inbound(Session& s, std::uint16_t packet_id, bool released) {
 }
 
 // The whole session as a reset snapshot: after a takeover imported its state, and in compaction.
-// Every entry gets a Message record of its own (ids are this shard's).
+// Every entry gets a Message record of its own (ids are this shard's). A session still waiting for
+// its previous owner's state stays marked as continuing it.
 void Broker::log_session_snapshot(Session& s) {
   if (log_ == nullptr || s.expiry_interval == 0) return;
-  log_session_open(s, persist::kOpenReset);
+  const bool awaiting = s.phase == SessionPhase::kAwaitingState;
+  log_session_open(
+      s, static_cast<std::uint8_t>(persist::kOpenReset | (awaiting ? persist::kOpenContinues : 0)));
   for (const auto& [filter, record] : s.subscriptions) log_subscribe(s, filter, record);
   const std::string_view client = s.client_id.view();
   for (const std::uint16_t id : s.inflight.ids_in_send_order()) {

@@ -29,7 +29,7 @@ void Broker::open_durable_log() {
   if (persist.data_dir.empty()) return;
   persist::RecoveredShard* recovered = shared_.recovered(self_);
   if (recovered == nullptr) return;
-  log_ = std::make_unique<DurableLog>(shard_, persist.durability);
+  log_ = std::make_unique<DurableLog>(shard_, persist.durability, stats_);
   const Status status =
       log_->open(recovered->segment_path, self_, recovered->segment_seq, /*fresh=*/false);
   if (!status.ok()) {
@@ -96,14 +96,15 @@ void Broker::import_session(const std::string& client, const persist::RecoveredS
     if (e.stage == persist::EntryStage::kQueued) {
       OutboundMessage queued = m.share();
       queued.log_id = e.message_id;
-      if (!s.queue.push(std::move(queued))) log_ack(s, e.message_id, 0);  // over this run's queue limits
+      if (!s.queue.push(std::move(queued)))
+        log_ack(s, e.message_id, 0);  // over this run's queue limits
       continue;
     }
     InflightEntry& added = s.inflight.add(e.packet_id, std::move(m));
     added.message.log_id = e.message_id;
     added.stage = e.stage == persist::EntryStage::kAwaitPubcomp ? InflightStage::kAwaitPubcomp
-                  : e.qos == 1                                   ? InflightStage::kAwaitPuback
-                                                                 : InflightStage::kAwaitPubrec;
+                  : e.qos == 1                                  ? InflightStage::kAwaitPuback
+                                                                : InflightStage::kAwaitPubrec;
     last_packet_id = e.packet_id;
   }
   s.packet_ids.restore(last_packet_id);

@@ -204,7 +204,7 @@ struct Session {
   SessionPhase phase = SessionPhase::kAwaitingState;
   bool presence_ready = false;  // last value given to SessionPresence::set_ready
   bool will_pending = false;    // connection lost; the will waits for its delay or the session end
-  bool durable = false;  // persistent and written to the shard's log (SessionOpen logged)
+  bool durable = false;         // persistent and written to the shard's log (SessionOpen logged)
   // [[no_unique_address]]: the two fields after it fill its tail padding.
   [[no_unique_address]] InflightWindow inflight;
   PacketIdAllocator packet_ids;

@@ -30,11 +30,14 @@ struct BrokerStats {
   Counter acl_denied_subscribe;  // SUBSCRIBE filters refused
   Counter acl_denied_delivery;   // copies not delivered: the subscriber may not read the topic
   Counter acl_denied_will;       // wills not published: the client may not write the topic
-  Counter auth_failures;      // CONNECTs refused for an unknown user or a wrong password
-  Counter anonymous_refused;  // CONNECTs without a user name refused (anonymous not allowed)
-  Counter auth_deferred;      // CONNECTs parked while the auth worker checked their password
-  Counter acks_held;          // PUBACK/PUBREC held until their records were durable (sync)
-  Counter log_write_errors;   // write-ahead log writes or syncs that failed (retried)
+  Counter auth_failures;         // CONNECTs refused for an unknown user or a wrong password
+  Counter anonymous_refused;     // CONNECTs without a user name refused (anonymous not allowed)
+  Counter auth_deferred;         // CONNECTs parked while the auth worker checked their password
+  Counter acks_held;             // PUBACK/PUBREC held until their records were durable (sync)
+  Counter log_write_errors;      // write-ahead log writes or syncs that failed (retried)
+  Counter log_records;           // records written to the write-ahead log
+  Counter log_bytes;             // bytes of them
+  Counter log_compactions;       // snapshots written into a new segment
 };
 
 }  // namespace rmq::broker

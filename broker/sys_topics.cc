@@ -99,6 +99,13 @@ void Broker::publish_sys() {
     w.number("$SYS/broker/tls/refused", static_cast<long long>(tls.refused));
     w.number("$SYS/broker/tls/timed out", static_cast<long long>(tls.timed_out));
   }
+  if (!config_.persist.data_dir.empty()) {
+    w.number("$SYS/broker/persist/records", static_cast<long long>(t.log_records));
+    w.number("$SYS/broker/persist/bytes", static_cast<long long>(t.log_bytes));
+    w.number("$SYS/broker/persist/write_errors", static_cast<long long>(t.log_write_errors));
+    w.number("$SYS/broker/persist/compactions", static_cast<long long>(t.log_compactions));
+    w.number("$SYS/broker/persist/acks_held", static_cast<long long>(t.acks_held));
+  }
   w.number("$SYS/broker/auth/failed", static_cast<long long>(t.auth_failures));
   w.number("$SYS/broker/auth/anonymous refused", static_cast<long long>(t.anonymous_refused));
   w.number("$SYS/broker/subscriptions/count",

@@ -13,8 +13,8 @@
 #include "broker/broker.h"
 #include "broker/broker_shared.h"
 #include "broker/durable_log.h"
-#include "broker/persist/recovery.h"
 #include "broker/password_auth.h"
+#include "broker/persist/recovery.h"
 #include "engine/engine.h"
 
 namespace {
@@ -65,8 +65,9 @@ void reload(rmq::tls::TlsContext* tls, rmq::broker::PasswordAuthenticator* passw
 bool recover_data_dir(const rmq::broker::PersistConfig& persist, std::uint32_t shards,
                       rmq::broker::BrokerShared& shared) {
   if (persist.data_dir.empty()) {
-    RMQ_LOG_INFO("persistence off (no --data-dir): sessions and retained messages are kept in "
-                 "memory only");
+    RMQ_LOG_INFO(
+        "persistence off (no --data-dir): sessions and retained messages are kept in "
+        "memory only");
     return true;
   }
   rmq::persist::RecoveryOptions options;
@@ -77,8 +78,7 @@ bool recover_data_dir(const rmq::broker::PersistConfig& persist, std::uint32_t s
   std::unique_ptr<rmq::persist::Recovery> recovery = rmq::persist::recover(options, &error);
   if (recovery == nullptr) {
     std::fprintf(stderr, "ringmq: %s%s\n", error.c_str(),
-                 persist.recover_skip_corrupt ? ""
-                                              : " (--recover-skip-corrupt starts without it)");
+                 persist.recover_skip_corrupt ? "" : " (--recover-skip-corrupt starts without it)");
     return false;
   }
   const rmq::persist::RecoveryReport& r = recovery->report;

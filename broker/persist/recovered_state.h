@@ -81,7 +81,7 @@ struct RecoveredSession {
   std::uint8_t protocol_version = 5;
   std::uint8_t flags = 0;  // without kOpenReset / kOpenContinues
   std::uint64_t generation = 0;
-  bool continues = false;  // opened with kOpenContinues and no older state in this log
+  bool continues = false;             // opened with kOpenContinues and no older state in this log
   std::uint64_t offline_wall_ms = 0;  // 0: was connected when the log ends
   std::map<std::string, RecoveredSubscription, std::less<>> subscriptions;
   std::optional<RecoveredWill> will;
@@ -159,16 +159,14 @@ class RecoveredState {
   RecoverySummary summary() const;
 
   // The largest message id held (0 when none).
-  std::uint64_t max_message_id() const {
-    return messages_.empty() ? 0 : messages_.rbegin()->first;
-  }
+  std::uint64_t max_message_id() const { return messages_.empty() ? 0 : messages_.rbegin()->first; }
 
   // Calls `emit` with the minimal records that, applied in that order to an empty RecoveredState
   // and finished, rebuild this state as finish() leaves it (sessions, messages, retained; not the
   // anomaly counters); messages nothing references are not emitted. Views in each
   // record point into this state and are valid during the call only. Order: referenced Messages,
-  // then per session SessionOpen (with kOpenReset), Subscribe..., WillSet, per entry Enqueue [Sent [PubrecReceived]],
-  // InboundQos2..., SessionOffline; then RetainedSet.
+  // then per session SessionOpen (with kOpenReset), Subscribe..., WillSet, per entry Enqueue [Sent
+  // [PubrecReceived]], InboundQos2..., SessionOffline; then RetainedSet.
   void emit_snapshot(const std::function<void(const AnyRecord&)>& emit) const;
 
   // Equal sessions, messages and retained maps (anomaly counters are not compared).

@@ -65,13 +65,12 @@ bool replay_shard(const RecoveryOptions& options, std::uint32_t shard, Recovered
   ScanOptions scan;
   scan.skip_corrupt = options.skip_corrupt;
   std::set<std::uint64_t> seqs;
-  const ScanResult r = scan_shard(
-      options.dir, shard, scan,
-      [&](std::uint64_t seq, std::uint8_t type, std::span<const std::uint8_t> payload,
-          std::uint64_t) {
-        seqs.insert(seq);
-        (void)state->apply_payload(type, payload);
-      });
+  const ScanResult r = scan_shard(options.dir, shard, scan,
+                                  [&](std::uint64_t seq, std::uint8_t type,
+                                      std::span<const std::uint8_t> payload, std::uint64_t) {
+                                    seqs.insert(seq);
+                                    (void)state->apply_payload(type, payload);
+                                  });
   if (!r.ok()) {
     *error = r.message;
     return false;
@@ -188,8 +187,10 @@ class Merger {
     for (std::size_t i = 0; i < sources_.size(); ++i) {
       for (const auto& [topic, id] : sources_[i].retained()) {
         const std::uint64_t received = sources_[i].messages().at(id).received_wall_ms;
-        auto [it, fresh] = picks.try_emplace(topic, Pick{static_cast<std::uint32_t>(i), id, received});
-        if (!fresh && received > it->second.received) it->second = Pick{static_cast<std::uint32_t>(i), id, received};
+        auto [it, fresh] =
+            picks.try_emplace(topic, Pick{static_cast<std::uint32_t>(i), id, received});
+        if (!fresh && received > it->second.received)
+          it->second = Pick{static_cast<std::uint32_t>(i), id, received};
       }
     }
     const auto shards = static_cast<std::uint32_t>(targets_.size());
@@ -300,8 +301,8 @@ std::unique_ptr<Recovery> recover(const RecoveryOptions& options, std::string* e
   report.scan_ms = ms_since(started);
   std::uint64_t now_ms = options.now_wall_ms;
   if (now_ms == 0) {
-    now_ms = static_cast<std::uint64_t>(
-        std::chrono::system_clock::now().time_since_epoch() / std::chrono::milliseconds(1));
+    now_ms = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch() /
+                                        std::chrono::milliseconds(1));
   }
   Merger merger(sources, numbers, std::max<std::uint32_t>(options.shards, 1), now_ms, &report);
   std::vector<RecoveredState> merged = merger.run();
@@ -313,8 +314,8 @@ std::unique_ptr<Recovery> recover(const RecoveryOptions& options, std::string* e
     target.segment_seq = top_seq.count(shard) != 0 ? top_seq[shard] + 1 : 1;
     target.segment_path =
         (fs::path(options.dir) / segment_file_name(shard, target.segment_seq)).string();
-    target.segment_size = write_snapshot_segment(target.segment_path, shard, target.segment_seq,
-                                                 target.state, error);
+    target.segment_size =
+        write_snapshot_segment(target.segment_path, shard, target.segment_seq, target.state, error);
     if (target.segment_size == 0) return nullptr;
     const RecoverySummary s = target.state.summary();
     report.summary.sessions += s.sessions;
