@@ -115,9 +115,10 @@ class Broker:
     def alive(self):
         return self.process is not None and self.process.poll() is None
 
-    def start(self, timeout_s=600.0):
-        """Starts the broker and waits for its first CONNACK; returns StartTiming. Raises
-        RuntimeError with the reason when it exits or does not answer within `timeout_s`."""
+    def start(self, timeout_s=600.0, until_connack=True):
+        """Starts the broker and waits for its first CONNACK (or, without `until_connack`, only
+        for the first accepted TCP connection); returns StartTiming. Raises RuntimeError with
+        the reason when it exits or does not answer within `timeout_s`."""
         self.argv = command(self.variant, self.binaries, self.port, self.data_dir, self.threads)
         with open(self.log_path, "ab") as log:
             log.write(f"\n=== {time.strftime('%H:%M:%S')} {shlex.join(self.argv)}\n".encode())
@@ -139,6 +140,9 @@ class Broker:
                 time.sleep(0.001)
                 continue
             accept_ms = accept_ms or (time.monotonic() - started) * 1000
+            if not until_connack:
+                probe.close()
+                return StartTiming(accept_ms, None)
             try:
                 probe.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 probe.sendall(wire.connect_packet(f"probe-{os.getpid()}", clean=True))
