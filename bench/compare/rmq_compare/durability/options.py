@@ -45,6 +45,8 @@ def _parser():
     p.add_argument("--stall-payload", type=int, default=1024, help="stall: flow payload bytes")
     p.add_argument("--stall-seconds", type=float, help="stall: flow seconds per run")
     p.add_argument("--stall-repeat", type=int, help="stall: runs per broker (median)")
+    p.add_argument("--stall-durability", choices=["sync", "batch", "none"], default="sync",
+                   help="stall: ringmq --durability (default sync)")
     p.add_argument("--autosave-s", type=int, default=2,
                    help="stall: Mosquitto autosave_interval of the saving variant (default 2)")
     p.add_argument("--start-timeout", type=float, default=600.0,

@@ -22,13 +22,15 @@ FLOW_TOPIC = "st/flow"
 
 
 def variants(options):
-    """ringmq --durability sync with a small and an unreachable --compact-bytes (one shard, so
-    the flow's shard holds the big state), and Mosquitto with and without a frequent autosave."""
+    """ringmq --durability `options.stall_durability` with a small and an unreachable
+    --compact-bytes (one shard, so the flow's shard holds the big state), and Mosquitto with
+    and without a frequent autosave."""
     one_shard = ["--threads", "1"]
+    mode = options.stall_durability
     return [
-        ringmq_variant("sync", one_shard + ["--compact-bytes", str(options.compact_bytes)]),
-        _renamed(ringmq_variant("sync", one_shard + ["--compact-bytes", str(NO_COMPACTION)]),
-                 "ringmq-sync-nocompact"),
+        ringmq_variant(mode, one_shard + ["--compact-bytes", str(options.compact_bytes)]),
+        _renamed(ringmq_variant(mode, one_shard + ["--compact-bytes", str(NO_COMPACTION)]),
+                 f"ringmq-{mode}-nocompact"),
         Variant("mosquitto-autosave", "mosquitto",
                 extra=[f"autosave_interval {options.autosave_s}"]),
         Variant("mosquitto", "mosquitto"),
