@@ -37,6 +37,7 @@ Broker::~Broker() {
 
 void Broker::on_start() {
   open_durable_log();
+  shared_.arrive_and_wait_imported();
   if (self_ == 0 && config_.sys_interval > 0) {
     publish_sys();
     shard_.arm_timer(sys_timer_, std::chrono::seconds(config_.sys_interval));
@@ -227,8 +228,8 @@ void Broker::on_stop() {
 
 void Broker::on_turn_end() {
   if (log_ != nullptr) {
+    maybe_compact();  // first: what this turn staged goes to the new segment
     log_->flush_turn();
-    maybe_compact();
   }
   if (!index_reader_online_) return;
   shared_.index().offline(self_);

@@ -255,6 +255,13 @@ class Broker final : public engine::ShardHandler {
   void log_pubrec(Session& s, std::uint16_t packet_id);
   void log_inbound(Session& s, std::uint16_t packet_id, bool released);
   void log_session_snapshot(Session& s);
+  void log_snapshot_head(Session& s);
+  void log_snapshot_entry(Session& s, OutboundMessage& m);
+  void log_snapshot_tail(Session& s);
+  // The offline session whose snapshot compaction is writing in slices; null when none.
+  Session* chunked_session();
+  bool continue_chunk(std::uint64_t max_bytes);
+  void finish_chunk_of(Session& s);
   void note_retained(const Message& message);
   void log_retained_now(std::string_view topic);
   void on_log_session_end(std::unique_ptr<SessionEndNote> note);
@@ -338,12 +345,19 @@ class Broker final : public engine::ShardHandler {
     std::size_t sessions = 0;
     std::vector<router::RetainedPtr> retained;  // owned topics when it started
     std::size_t next_retained = 0;
+    // A large offline session snapshotted over several slices: its handle and generation, the
+    // next queue index, and the waits for its records (released at its commit).
+    std::uint32_t chunk_handle = 0;
+    std::uint64_t chunk_generation = 0;
+    std::size_t chunk_next = 0;
+    std::vector<std::uint32_t> chunk_waits;
     std::uint64_t start = 0;  // position of the new segment's first snapshot record
     std::uint64_t end = 0;    // position after the last slice
     MonoTime started{};
   };
   Compaction compaction_;
   std::uint64_t compact_threshold_ = 0;  // segment bytes that start the next compaction
+  bool chunk_touched_ = false;           // a copy joined the chunked session's queue (release_hold)
   bool stopping_ = false;
   bool index_reader_online_ = false;  // between the turn's first match and on_turn_end()
 };

@@ -1,5 +1,8 @@
 #include "broker/broker_shared.h"
 
+#include <chrono>
+#include <thread>
+
 #include "base/log.h"
 
 namespace rmq::broker {
@@ -56,6 +59,16 @@ TlsTotals BrokerShared::tls_totals() const {
     t.timed_out += s->tls_handshake_timeouts.value();
   }
   return t;
+}
+
+void BrokerShared::arrive_and_wait_imported() {
+  if (recovery_ == nullptr) return;
+  imported_.fetch_add(1, std::memory_order_acq_rel);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (imported_.load(std::memory_order_acquire) < shard_count_ &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 StatsTotals BrokerShared::totals() const {

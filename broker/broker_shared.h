@@ -5,6 +5,7 @@
 // counters (single writer each).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -104,6 +105,10 @@ class BrokerShared {
     recovery_ = std::move(recovery);
     if (recovery_ != nullptr) registry_.advance_generation(recovery_->report.max_generation + 1);
   }
+  // With a recovery: each shard calls this once its recovered sessions are imported, and returns
+  // when every shard has (or after two minutes), so that no shard serves a CONNECT whose session
+  // another shard has not registered yet. Without one: returns at once.
+  void arrive_and_wait_imported();
   persist::RecoveredShard* recovered(std::uint32_t shard) {
     return recovery_ == nullptr || shard >= recovery_->shards.size() ? nullptr
                                                                      : &recovery_->shards[shard];
@@ -126,6 +131,7 @@ class BrokerShared {
   ClientRegistry registry_;
   SessionPresence presence_;
   std::unique_ptr<persist::Recovery> recovery_;
+  std::atomic<std::uint32_t> imported_{0};
   std::unique_ptr<AccessControl> access_;
   std::unique_ptr<AclAccess> acl_;
   std::unique_ptr<Authenticator> auth_;

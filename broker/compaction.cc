@@ -6,6 +6,13 @@
 // alone gives the live state. Once the last slice is durable, the older segments are deleted.
 // The next compaction starts when the segment passes --compact-bytes or twice the snapshot,
 // whichever is larger, so a live state near the threshold is not compacted over and over.
+//
+// A session holds the records of its snapshot together (they take effect at its commit record),
+// so an offline session with a long queue is written over several slices: its head first, then
+// queue entries from the front, then the commit. While that runs, copies queued to it are not
+// logged on their own (the walk reaches them: an offline queue only grows at its back), and the
+// acknowledgements waiting for them wait for the commit. A session that ends or moves meanwhile
+// has the rest of its snapshot written at once first (finish_chunk_of).
 // A crash before that replays old and new segments: the resets make the result the same.
 #include <unistd.h>
 
@@ -22,11 +29,13 @@ namespace {
 // Bytes of snapshot records written per slice (a slice runs in one loop turn).
 constexpr std::uint64_t kSliceBytes = 1u << 20;
 constexpr std::size_t kRetainedPerSlice = 2000;
+// Queued entries over which an offline session's snapshot is written in several slices.
+constexpr std::size_t kChunkedQueue = 2048;
 }  // namespace
 
 void Broker::maybe_compact() {
   if (log_ == nullptr || compaction_.running || log_->rotating()) return;
-  if (log_->segment_bytes() < compact_threshold_) return;
+  if (log_->segment_bytes() < compact_threshold_ || !log_->ready_to_rotate()) return;
   start_compaction("size");
 }
 
@@ -55,13 +64,28 @@ void Broker::start_compaction(const char* why) {
 // One slice: sessions from the cursor, then retained topics, up to kSliceBytes of records.
 void Broker::compact_slice() {
   if (!compaction_.running) return;
+  if (!continue_chunk(kSliceBytes)) {
+    shard_.arm_timer(compact_timer_, Duration::zero());
+    return;
+  }
   const std::uint64_t start = log_->end_position();
   while (compaction_.slot < sessions_.capacity() && log_->end_position() - start < kSliceBytes) {
     Session* s = sessions_.get(compaction_.slot++);
-    if (s != nullptr && s->durable && s->phase != SessionPhase::kAuthenticating) {
+    if (s == nullptr || !s->durable || s->phase == SessionPhase::kAuthenticating) continue;
+    ++compaction_.sessions;
+    if (s->conn != nullptr || s->queue.size() < kChunkedQueue) {
       log_session_snapshot(*s);
-      ++compaction_.sessions;
+      continue;
     }
+    log_snapshot_head(*s);
+    compaction_.chunk_handle = s->handle;
+    compaction_.chunk_generation = s->generation;
+    compaction_.chunk_next = 0;
+    break;  // its queue from the next slice on
+  }
+  if (compaction_.chunk_handle != 0) {
+    shard_.arm_timer(compact_timer_, Duration::zero());
+    return;
   }
   std::size_t done = 0;
   while (compaction_.slot >= sessions_.capacity() && done < kRetainedPerSlice &&
@@ -78,6 +102,42 @@ void Broker::compact_slice() {
   compaction_.written = true;
   compaction_.end = log_->end_position();
   if (log_->mode() == Durability::kNone) compaction_progress();
+}
+
+Session* Broker::chunked_session() {
+  if (compaction_.chunk_handle == 0) return nullptr;
+  Session* s = find_session(compaction_.chunk_handle);
+  return s != nullptr && s->generation == compaction_.chunk_generation ? s : nullptr;
+}
+
+// Writes up to `max_bytes` of the chunked session's queue; true once its snapshot is committed (or
+// there is none).
+bool Broker::continue_chunk(std::uint64_t max_bytes) {
+  if (compaction_.chunk_handle == 0) return true;
+  Session* s = chunked_session();
+  RMQ_DCHECK(s != nullptr);  // finish_chunk_of runs before it ends or moves
+  if (s == nullptr) {
+    compaction_.chunk_handle = 0;
+    return true;
+  }
+  const std::uint64_t start = log_->end_position();
+  while (compaction_.chunk_next < s->queue.size() && log_->end_position() - start < max_bytes) {
+    log_snapshot_entry(*s, s->queue.at(compaction_.chunk_next++));
+  }
+  if (compaction_.chunk_next < s->queue.size()) return false;
+  log_snapshot_tail(*s);
+  compaction_.chunk_handle = 0;
+  for (const std::uint32_t id : compaction_.chunk_waits) {
+    acks_.wait_position(id, log_->end_position());
+    ack_part_done(id);
+  }
+  compaction_.chunk_waits.clear();
+  return true;
+}
+
+// `s` is about to end or move: the rest of its snapshot goes now.
+void Broker::finish_chunk_of(Session& s) {
+  if (chunked_session() == &s) (void)continue_chunk(UINT64_MAX);
 }
 
 // Once the snapshot is durable: the older segments go.

@@ -22,12 +22,19 @@ void Broker::deliver_batch(const Message& message, const DeliveryBatch& batch) {
   const std::uint32_t relay = begin_relay(batch.ack);
   const std::uint64_t start = log_ != nullptr ? log_->end_position() : 0;
   const std::uint32_t outer = current_ack_;
-  if (relay != 0) current_ack_ = relay;
+  const bool outer_touched = chunk_touched_;
+  if (relay != 0) {
+    current_ack_ = relay;
+    chunk_touched_ = false;
+  }
   logged_block_ = nullptr;
   deliver_each(message, batch);
   logged_block_ = nullptr;
   current_ack_ = outer;
-  if (relay != 0) release_hold(relay, start);
+  if (relay != 0) {
+    release_hold(relay, start);
+    chunk_touched_ = outer_touched;
+  }
 }
 
 void Broker::deliver_each(const Message& message, const DeliveryBatch& batch) {

@@ -37,6 +37,11 @@ std::uint32_t Broker::hold_ack(ClientConn& c, codec::PacketType type, std::uint1
 void Broker::release_hold(std::uint32_t id, std::uint64_t start) {
   const std::uint64_t end = log_ != nullptr ? log_->end_position() : start;
   if (end != start) acks_.wait_position(id, end);
+  if (chunk_touched_) {  // and for the commit of a snapshot written in slices (compaction.cc)
+    chunk_touched_ = false;
+    ++acks_.at(id).parts;
+    compaction_.chunk_waits.push_back(id);
+  }
   ack_part_done(id);
 }
 

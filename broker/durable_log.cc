@@ -1,5 +1,6 @@
 #include "broker/durable_log.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 
@@ -67,19 +68,32 @@ void DurableLog::sync_now() {
 }
 
 std::uint64_t DurableLog::durable_position() const {
-  if (old_ != nullptr) return old_base_ + old_->durable_offset();
-  return file_ == nullptr ? 0 : base_ + file_->durable_offset();
+  std::uint64_t now = 0;
+  if (old_ != nullptr) {
+    now = old_base_ + old_->durable_offset();
+  } else if (file_ != nullptr) {
+    now = base_ + file_->durable_offset();
+  }
+  durable_high_ = std::max(durable_high_, now);  // a new segment's header overlaps the old end
+  return durable_high_;
+}
+
+bool DurableLog::ready_to_rotate() const {
+  if (file_ == nullptr || old_ != nullptr) return false;
+  const std::uint64_t end = file_->appended_offset();
+  return file_->written_offset() == end &&
+         (mode_ != Durability::kSync || file_->durable_offset() == end);
 }
 
 Status DurableLog::rotate(const std::string& path, std::uint32_t shard, std::uint64_t seq) {
   if (old_ != nullptr) retire_old();
-  flush_turn();
   Result<engine::LogFile*> file = shard_.open_log(path);
   if (!file.ok()) return file.status();
   if (file_ != nullptr) {
     old_ = file_;
     old_base_ = base_;
-    base_ += old_->appended_offset();
+    // Records staged before the switch land after the new header: their positions stay put.
+    base_ += old_->appended_offset() - persist::kSegmentHeaderSize;
     if (mode_ != Durability::kNone) old_->request_sync();
   }
   file_ = *file;

@@ -79,8 +79,11 @@ class DurableLog {
   void flush_turn();
   // kBatch: asks for a sync covering everything appended (the interval timer).
   void sync_now();
-  // Switches to a new segment: the current one is flushed and closed (its queued bytes are still
-  // written). The caller writes the snapshot records after this.
+  // Whether the current segment has nothing in flight (written, and in kSync mode durable, to its
+  // end): switching now cannot leave it torn behind a newer segment.
+  bool ready_to_rotate() const;
+  // Switches to a new segment; records staged and not yet appended go to the new one. The old one
+  // is closed once durable to its end (or retired). The caller writes the snapshot records next.
   Status rotate(const std::string& path, std::uint32_t shard, std::uint64_t seq);
   const std::string& path() const { return path_; }
   std::uint64_t seq() const { return seq_; }
@@ -92,6 +95,7 @@ class DurableLog {
   std::uint64_t base_ = 0;          // position of the current segment's offset 0
   engine::LogFile* old_ = nullptr;  // the previous segment while it is not durable to its end
   std::uint64_t old_base_ = 0;
+  mutable std::uint64_t durable_high_ = 0;
   std::string path_;
   std::uint64_t seq_ = 0;
   persist::RecordBuffer staged_;

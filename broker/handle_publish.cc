@@ -53,6 +53,7 @@ void Broker::handle_publish(ClientConn& c, const codec::PublishView& p) {
         p.packet_id);
     start = log_->end_position();
     current_ack_ = hold;
+    chunk_touched_ = false;
   }
   const ReasonCode reason = publish_message(c, s, p, topic);
   current_ack_ = 0;

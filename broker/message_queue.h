@@ -35,8 +35,9 @@ class MessageQueue {
   std::size_t size() const { return storage_ == nullptr ? 0 : storage_->queue.size(); }
   std::size_t bytes() const { return storage_ == nullptr ? 0 : storage_->bytes; }
   std::uint64_t dropped() const { return storage_ == nullptr ? 0 : storage_->dropped; }
-  OutboundMessage& front() { return storage_->queue.front(); }  // not empty()
-  OutboundMessage pop_front();                                  // not empty()
+  OutboundMessage& front() { return storage_->queue.front(); }       // not empty()
+  OutboundMessage pop_front();                                       // not empty()
+  OutboundMessage& at(std::size_t i) { return storage_->queue[i]; }  // i < size()
   // Calls fn(OutboundMessage&) for every queued message, oldest first.
   template <typename F>
   void for_each(F&& fn) {

@@ -116,6 +116,12 @@ void Broker::log_unsubscribe(Session& s, std::string_view filter) {
 // once per message per deliver_batch (logged_block_), then one Enqueue per session.
 void Broker::log_enqueue(Session& s, OutboundMessage& m) {
   if (!logs(s) || m.qos == codec::QoS::kAtMostOnce) return;
+  if (&s == chunked_session()) {
+    // Its snapshot is being written in slices: the copy joins the queue the snapshot walks, and
+    // what waits for it waits for the snapshot's commit (compaction.cc).
+    chunk_touched_ = true;
+    return;
+  }
   const void* block = m.message.bytes().data();
   if (block != logged_block_ || logged_block_ == nullptr) {
     logged_id_ = log_message(m.message);
@@ -149,9 +155,18 @@ void Broker::log_inbound(Session& s, std::uint16_t packet_id, bool released) {
 
 // The whole session as a reset snapshot: after a takeover imported its state, and in compaction.
 // Every entry gets a Message record of its own (ids are this shard's). A session still waiting for
-// its previous owner's state stays marked as continuing it.
+// its previous owner's state stays marked as continuing it. Replay applies the snapshot once its
+// commit record is read (persist/recovered_state.h): a snapshot cut short changes nothing.
 void Broker::log_session_snapshot(Session& s) {
   if (log_ == nullptr || s.expiry_interval == 0) return;
+  log_snapshot_head(s);
+  s.queue.for_each([&](OutboundMessage& m) { log_snapshot_entry(s, m); });
+  log_snapshot_tail(s);
+}
+
+// The snapshot up to the queue: SessionOpen (reset), will, subscriptions, inflight flows, inbound
+// QoS 2 packet ids.
+void Broker::log_snapshot_head(Session& s) {
   const bool awaiting = s.phase == SessionPhase::kAwaitingState;
   log_session_open(
       s, static_cast<std::uint8_t>(persist::kOpenReset | (awaiting ? persist::kOpenContinues : 0)));
@@ -172,15 +187,21 @@ void Broker::log_session_snapshot(Session& s) {
     log_->write(persist::Sent{client, m.log_id, id});
     if (e->stage == InflightStage::kAwaitPubcomp) log_->write(persist::PubrecReceived{client, id});
   }
-  s.queue.for_each([&](OutboundMessage& m) {
-    if (m.qos == codec::QoS::kAtMostOnce) return;
-    m.log_id = log_message(m.message);
-    log_->write(persist::Enqueue{client, m.log_id, static_cast<std::uint8_t>(m.qos),
-                                 static_cast<std::uint8_t>(m.retain ? 1 : 0), ids_of(m)});
-  });
   for (const std::uint16_t id : s.inbound_qos2.ids()) {
     log_->write(persist::InboundQos2{client, id});
   }
+}
+
+void Broker::log_snapshot_entry(Session& s, OutboundMessage& m) {
+  if (m.qos == codec::QoS::kAtMostOnce) return;
+  m.log_id = log_message(m.message);
+  log_->write(persist::Enqueue{s.client_id.view(), m.log_id, static_cast<std::uint8_t>(m.qos),
+                               static_cast<std::uint8_t>(m.retain ? 1 : 0), ids_of(m)});
+}
+
+void Broker::log_snapshot_tail(Session& s) {
+  log_->write(persist::SessionOpen{s.client_id.view(), s.expiry_interval, protocol_of(s),
+                                   persist::kOpenCommit, s.generation});
   if (s.conn == nullptr) log_session_offline(s);
 }
 

@@ -76,7 +76,10 @@ void Broker::import_session(const std::string& client, const persist::RecoveredS
     return;
   }
   Session& s = *created;
-  (void)shared_.registry().claim(client_id, RegistryEntry{self_, s.handle, s.generation});
+  if (shared_.registry().claim(client_id, RegistryEntry{self_, s.handle, s.generation})) {
+    RMQ_LOG_WARN("recovery: client %s was registered twice; the later session wins",
+                 client.c_str());
+  }
   s.phase = SessionPhase::kActive;
   s.expiry_interval = rs.expiry_s;
   s.durable = true;

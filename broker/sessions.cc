@@ -56,6 +56,7 @@ void Broker::connection_lost(Session& s) {
 }
 
 void Broker::end_session(Session& s) {
+  finish_chunk_of(s);
   if (s.will_pending && s.will) publish_will(s);
   log_session_end(s);
   drop_subscriptions(s);

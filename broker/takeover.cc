@@ -47,6 +47,7 @@ void Broker::on_takeover_request(std::unique_ptr<TakeoverRequest> request) {
 // Closes the session's connection, decides on its will, copies its state out if the new
 // connection wants it, and ends the session here.
 std::unique_ptr<SessionState> Broker::hand_over(Session& s, const TakeoverRequest& request) {
+  finish_chunk_of(s);
   stats_.takeovers.add();
   if (ClientConn* old = s.conn; old != nullptr) {
     if (old->phase == ConnPhase::kConnected && codec::is_v5(old->version)) {

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <thread>
 
 namespace rmq::engine {
 namespace {
@@ -91,7 +93,14 @@ Result<ListenerSet> open_listeners(const ListenAddress& address, std::uint32_t s
   if (set.port != 0) {
     sockaddr_storage storage{};
     socklen_t length = 0;
-    if (make_address(address, set.port, storage, length) && !address_free(storage, length)) {
+    // A process killed a moment ago may hold its listening socket a few ms longer (its ring's
+    // teardown is deferred): wait up to a second before calling the address taken.
+    bool free = !make_address(address, set.port, storage, length);
+    for (int attempt = 0; !free && attempt < 100; ++attempt) {
+      free = address_free(storage, length);
+      if (!free) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (!free) {
       return Status::Errno(StatusCode::kIoError, "listen address already in use", EADDRINUSE);
     }
   }

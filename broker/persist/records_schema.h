@@ -50,9 +50,10 @@
 //
 // Generations: every session the broker creates has a generation unique across restarts; a
 // session that moves between shards is a new generation in the new shard's log. SessionOpen flags:
-// kOpenReset (a snapshot of the session follows: any state held for the client id is dropped
-// first) and kOpenContinues (the session continues an older generation whose state arrives later,
-// possibly from another shard's log). The other flag bits are the broker's, opaque here.
+// kOpenReset (a snapshot of the session follows; it replaces the state held for the client id
+// once a SessionOpen with kOpenCommit closes it, so a snapshot cut short by a crash changes
+// nothing) and kOpenContinues (the session continues an older generation whose state arrives
+// later, possibly from another shard's log). The other flag bits are the broker's, opaque here.
 //
 // `properties` are MQTT 5.0 properties in the broker's compact form (Message::encoded_properties),
 // opaque here. A qos field is 0..2 (1..2 for Enqueue); options is the MQTT 5.0 subscription
@@ -126,6 +127,7 @@ class SubscriptionIds {
 // the sizer and the decoder walk it.
 inline constexpr std::uint8_t kOpenReset = 0x80;
 inline constexpr std::uint8_t kOpenContinues = 0x40;
+inline constexpr std::uint8_t kOpenCommit = 0x20;
 struct SessionOpen {
   static constexpr RecordType kType = RecordType::kSessionOpen;
   std::string_view client_id;

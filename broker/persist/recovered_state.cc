@@ -39,16 +39,17 @@ struct Applier {
   void no_entry() { ++s.anomalies_.no_entry; }
 
   void operator()(const SessionOpen& r) {
-    auto it = s.sessions_.find(r.client_id);
-    const bool reset = (r.flags & kOpenReset) != 0;
     const bool continues = (r.flags & kOpenContinues) != 0;
-    if (it != s.sessions_.end() &&
-        (reset || (it->second.generation != r.generation && !continues))) {
+    if ((r.flags & kOpenCommit) != 0) return commit(r.client_id);
+    if (auto p = s.pending_.find(r.client_id); p != s.pending_.end()) s.drop_pending(p);
+    RecoveredState::SessionMap& map = (r.flags & kOpenReset) != 0 ? s.pending_ : s.sessions_;
+    auto it = map.find(r.client_id);
+    if (it != map.end() && it->second.generation != r.generation && !continues) {
       s.drop_session(it);
-      it = s.sessions_.end();
+      it = map.end();
     }
-    if (it == s.sessions_.end()) {
-      it = s.sessions_.emplace(std::string(r.client_id), RecoveredSession{}).first;
+    if (it == map.end()) {
+      it = map.emplace(std::string(r.client_id), RecoveredSession{}).first;
       it->second.continues = continues;
     } else if (it->second.generation != r.generation) {
       it->second.continues = false;  // continues the older generation held right here
@@ -56,11 +57,19 @@ struct Applier {
     RecoveredSession& ss = it->second;
     ss.expiry_s = r.expiry_s;
     ss.protocol_version = r.protocol_version;
-    ss.flags = r.flags & ~(kOpenReset | kOpenContinues);
+    ss.flags = r.flags & ~(kOpenReset | kOpenContinues | kOpenCommit);
     ss.generation = r.generation;
     ss.offline_wall_ms = 0;
   }
+  // The snapshot of `client_id` is complete: it replaces the open session.
+  void commit(std::string_view client_id) {
+    auto p = s.pending_.find(client_id);
+    if (p == s.pending_.end()) return no_entry();
+    if (auto it = s.sessions_.find(client_id); it != s.sessions_.end()) s.drop_session(it);
+    s.sessions_.insert(s.pending_.extract(p));
+  }
   void operator()(const SessionEnd& r) {
+    if (auto p = s.pending_.find(r.client_id); p != s.pending_.end()) s.drop_pending(p);
     auto it = s.sessions_.find(r.client_id);
     if (it == s.sessions_.end()) {
       ++s.anomalies_.no_session;
@@ -98,6 +107,7 @@ struct Applier {
     ss->will.reset();
   }
   void operator()(const MessageRec& r) {
+    s.max_seen_id_ = std::max(s.max_seen_id_, r.message_id);
     if (s.messages_.count(r.message_id) != 0) {
       ++s.anomalies_.duplicate_message;
       return;
@@ -191,6 +201,10 @@ Status RecoveredState::apply_payload(std::uint8_t type, Bytes payload) {
 }
 
 void RecoveredState::finish() {
+  while (!pending_.empty()) {
+    ++anomalies_.incomplete_snapshots;
+    drop_pending(pending_.begin());
+  }
   for (auto it = messages_.begin(); it != messages_.end();) {
     if (it->second.refs == 0) {
       ++anomalies_.unreferenced_messages;
@@ -202,6 +216,7 @@ void RecoveredState::finish() {
 }
 
 RecoveredSession* RecoveredState::find_session(std::string_view client_id) {
+  if (auto p = pending_.find(client_id); p != pending_.end()) return &p->second;
   auto it = sessions_.find(client_id);
   return it == sessions_.end() ? nullptr : &it->second;
 }
@@ -217,6 +232,11 @@ void RecoveredState::unref(std::uint64_t message_id) {
 void RecoveredState::drop_session(SessionMap::iterator it) {
   for (const QueueEntry& e : it->second.queue) unref(e.message_id);
   sessions_.erase(it);
+}
+
+void RecoveredState::drop_pending(SessionMap::iterator it) {
+  for (const QueueEntry& e : it->second.queue) unref(e.message_id);
+  pending_.erase(it);
 }
 
 RecoverySummary RecoveredState::summary() const {
@@ -260,6 +280,7 @@ void emit_session(const std::string& client, const RecoveredSession& ss,
     if (e.stage == EntryStage::kAwaitPubcomp) emit(PubrecReceived{client, e.packet_id});
   }
   for (std::uint16_t id : ss.inbound_qos2) emit(InboundQos2{client, id});
+  emit(SessionOpen{client, ss.expiry_s, ss.protocol_version, kOpenCommit, ss.generation});
   if (ss.offline_wall_ms != 0) emit(SessionOffline{client, ss.offline_wall_ms});
 }
 

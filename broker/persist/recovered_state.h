@@ -4,9 +4,12 @@
 // Replay rules. A record that does not fit the state is counted in Anomalies and skipped; replay
 // never fails on content:
 //  - SessionOpen creates the session, or updates an open one of the same generation (expiry,
-//    version, flags) keeping its state, and clears its offline time. With kOpenReset, or for an
-//    open session of another generation, the old state is dropped first, unless kOpenContinues
-//    says the new generation continues it (then the state is kept). A session opened with
+//    version, flags) keeping its state, and clears its offline time. For an open session of
+//    another generation the old state is dropped first, unless kOpenContinues says the new
+//    generation continues it (then the state is kept). kOpenReset starts a snapshot: a pending
+//    session that the records for the client id build until a SessionOpen with kOpenCommit
+//    replaces the open session with it; finish() drops a snapshot never committed (counted in
+//    `incomplete_snapshots`), so the state before it stands. A session opened with
 //    kOpenContinues and no state here is marked `continues` (its state is in another log; see
 //    recovery.h). Every other session record for a client id with no open session is an anomaly
 //    (`no_session`), including records after its SessionEnd.
@@ -111,6 +114,7 @@ struct Anomalies {
   std::uint64_t no_entry = 0;
   std::uint64_t duplicate_packet_id = 0;
   std::uint64_t unreferenced_messages = 0;  // dropped by finish()
+  std::uint64_t incomplete_snapshots = 0;   // kOpenReset without kOpenCommit, dropped by finish()
   std::uint64_t total() const {
     return malformed + no_session + unknown_message + duplicate_message + no_entry +
            duplicate_packet_id;
@@ -158,6 +162,8 @@ class RecoveredState {
   const Anomalies& anomalies() const { return anomalies_; }
   RecoverySummary summary() const;
 
+  // The largest message id any Message record named, held or dropped since (0 when none).
+  std::uint64_t max_seen_message_id() const { return max_seen_id_; }
   // The largest message id held (0 when none).
   std::uint64_t max_message_id() const { return messages_.empty() ? 0 : messages_.rbegin()->first; }
 
@@ -181,11 +187,14 @@ class RecoveredState {
   void ref(std::uint64_t message_id);
   void unref(std::uint64_t message_id);
   void drop_session(SessionMap::iterator it);
+  void drop_pending(SessionMap::iterator it);
 
   SessionMap sessions_;
+  SessionMap pending_;  // snapshots opened by kOpenReset, not yet committed
   MessageMap messages_;
   RetainedMap retained_;
   Anomalies anomalies_;
+  std::uint64_t max_seen_id_ = 0;
 };
 
 }  // namespace rmq::persist

@@ -101,9 +101,11 @@ void move_entries(RecoveredState& from, std::deque<QueueEntry>& entries, Recover
     auto found = ids.find(key);
     if (found == ids.end()) {
       const std::uint64_t id = (*next_id)++;
-      RecoveredMessage m = from.mutable_messages().at(e.message_id);
+      RecoveredMessage& source = from.mutable_messages().at(e.message_id);
+      // One reference: nothing else will look for it here, so its bytes move instead of copying.
+      RecoveredMessage m = source.refs <= 1 ? std::move(source) : source;
       m.refs = 0;
-      into.mutable_messages().emplace(id, std::move(m));
+      into.mutable_messages().emplace_hint(into.mutable_messages().end(), id, std::move(m));
       found = ids.emplace(key, id).first;
     }
     e.message_id = found->second;
@@ -118,7 +120,12 @@ class Merger {
          std::uint32_t shards, std::uint64_t now_ms, RecoveryReport* report)
       : sources_(sources), numbers_(std::move(numbers)), report_(report), now_ms_(now_ms) {
     targets_.resize(shards);
-    next_id_.assign(shards, 1);
+    // Above every id of the old segments: should a crash keep them beside the fresh ones, no id
+    // names two different messages.
+    std::uint64_t first_id = 1;
+    for (const RecoveredState& s : sources_)
+      first_id = std::max(first_id, s.max_seen_message_id() + 1);
+    next_id_.assign(shards, first_id);
     ids_.resize(shards);
   }
 
@@ -296,6 +303,8 @@ std::unique_ptr<Recovery> recover(const RecoveryOptions& options, std::string* e
     report.anomalies.duplicate_message += a.duplicate_message;
     report.anomalies.no_entry += a.no_entry;
     report.anomalies.duplicate_packet_id += a.duplicate_packet_id;
+    report.anomalies.unreferenced_messages += a.unreferenced_messages;
+    report.anomalies.incomplete_snapshots += a.incomplete_snapshots;
     ++i;
   }
   report.scan_ms = ms_since(started);
@@ -329,6 +338,12 @@ std::unique_ptr<Recovery> recover(const RecoveryOptions& options, std::string* e
     report.summary.retained += s.retained;
   }
   if (!sync_dir(options.dir, error)) return nullptr;
+  // Oldest first: a crash part way leaves a shard's remaining segments without a gap.
+  std::sort(old_files.begin(), old_files.end(), [](const std::string& a, const std::string& b) {
+    const auto na = parse_segment_file_name(fs::path(a).filename().string());
+    const auto nb = parse_segment_file_name(fs::path(b).filename().string());
+    return std::make_pair(na->shard, na->seq) < std::make_pair(nb->shard, nb->seq);
+  });
   for (const std::string& old : old_files) {
     if (::unlink(old.c_str()) != 0 && errno != ENOENT) {
       *error = errno_text("cannot remove", old, errno);

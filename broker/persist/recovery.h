@@ -12,11 +12,13 @@
 //  - A retained topic held by several logs keeps the most recently received message; it lands on
 //    retained_owner(topic, shards), the shard that logs its later changes.
 //  - Sessions whose expiry passed while the broker was down are dropped (counted).
-// Message ids are renumbered per target shard (1, 2, ...).
+// Message ids are renumbered per target shard, from above the highest id any old segment named, so
+// that a crash before the old segments are deleted leaves no id naming two messages.
 //
 // Files: the fresh segment of shard N is `shard-N-<S>.log`, S one more than the highest sequence
 // number of that shard found (1 when none); it is written, fdatasync'ed, and the directory synced,
-// before any older segment (of any shard number) is unlinked.
+// before any older segment (of any shard number) is unlinked, oldest first (a crash part way
+// leaves no gap in a shard's sequence).
 #pragma once
 
 #include <cstdint>

@@ -30,8 +30,8 @@ void fail(ScanResult* r, ScanError error, const std::string& path, std::uint64_t
 void mark_tail(ScanResult* r, const std::string& path, std::uint64_t offset, const char* what) {
   r->truncate_to = offset;
   r->truncate_path = path;
-  r->warnings.push_back(std::string("torn tail (") + what + "), truncating " + path + " to " +
-                        std::to_string(offset) + " bytes");
+  r->warnings.push_back(std::string("torn tail (") + what + ") of " + path + " truncated at " +
+                        std::to_string(offset) + " bytes; the records before it are kept");
 }
 
 std::string base_name(const std::string& path) {
@@ -139,11 +139,18 @@ ScanResult scan_shard(const std::string& dir, std::uint32_t shard, const ScanOpt
   const auto& files = *listed;
   for (std::size_t i = 1; i < files.size(); ++i) {
     if (files[i].seq != files[i - 1].seq + 1) {
+      const std::uint64_t missing = files[i - 1].seq + 1;
+      const std::string path = dir + "/" + segment_file_name(shard, missing);
+      const std::string what =
+          "missing log segment " + path + " (sequence " + std::to_string(missing) + ")";
+      if (options.skip_corrupt) {  // replay what there is, in order
+        total.warnings.push_back(what + ": skipped, what it held is lost");
+        continue;
+      }
       total.error = ScanError::kMissingSegment;
-      total.missing_seq = files[i - 1].seq + 1;
-      total.error_path = dir + "/" + segment_file_name(shard, total.missing_seq);
-      total.message = "missing log segment " + total.error_path + " (sequence " +
-                      std::to_string(total.missing_seq) + ")";
+      total.missing_seq = missing;
+      total.error_path = path;
+      total.message = what;
       return total;
     }
   }

@@ -224,8 +224,9 @@ TEST(RecoveredState, SnapshotOfAScenario) {
   fresh.finish();
   EXPECT_TRUE(fresh.same_state(s));
   EXPECT_EQ(fresh.anomalies(), Anomalies{});
-  // 3 Messages, SessionOpen, 2 Enqueue, Sent + PubrecReceived, SessionOffline, RetainedSet.
-  EXPECT_EQ(encoded.size(), 10u);
+  // 3 Messages, SessionOpen, 2 Enqueue, Sent + PubrecReceived, the commit SessionOpen,
+  // SessionOffline, RetainedSet.
+  EXPECT_EQ(encoded.size(), 11u);
 }
 
 // A segment of framed typed records whose last record is torn (a crash mid-write): the scan
@@ -269,6 +270,172 @@ TEST(RecoveredState, ReplaysAScannedSegmentWithATornTail) {
   EXPECT_EQ(sum.retained, 1u);
   EXPECT_EQ(sum.messages, 1u);
   EXPECT_EQ(state.messages().at(1).refs, 2u);
+}
+
+// Generations (records_schema.h): a SessionOpen of the open session's generation updates it; a
+// SessionOpen of another generation replaces it unless kOpenContinues; kOpenReset drops it.
+SessionOpen open_gen(std::string_view id, std::uint64_t generation, std::uint8_t flags = 0,
+                     std::uint32_t expiry_s = 60) {
+  return SessionOpen{id, expiry_s, 5, flags, generation};
+}
+
+// Gives "c" a subscription, a will, a queued message (id 1) and an inbound QoS 2 packet id.
+void fill(RecoveredState& s) {
+  replay(s, {Subscribe{"c", "f", 1, 0}, WillSet{"c", "w", as_bytes("x"), 0, 0, {}, 0}, msg(1),
+             Enqueue{"c", 1, 1, 0, {}}, InboundQos2{"c", 7}});
+}
+
+void expect_filled(const RecoveredState& s) {
+  const RecoveredSession& ss = session(s, "c");
+  EXPECT_EQ(ss.subscriptions.size(), 1u);
+  EXPECT_TRUE(ss.will.has_value());
+  EXPECT_EQ(ss.queue.size(), 1u);
+  EXPECT_EQ(ss.inbound_qos2.size(), 1u);
+  ASSERT_EQ(s.messages().count(1), 1u);
+  EXPECT_EQ(s.messages().at(1).refs, 1u);
+}
+
+void expect_empty(const RecoveredState& s) {
+  const RecoveredSession& ss = session(s, "c");
+  EXPECT_TRUE(ss.subscriptions.empty());
+  EXPECT_FALSE(ss.will.has_value());
+  EXPECT_TRUE(ss.queue.empty());
+  EXPECT_TRUE(ss.inbound_qos2.empty());
+  EXPECT_TRUE(s.messages().empty()) << "the dropped queue released its message";
+}
+
+TEST(RecoveredStateGeneration, SameGenerationKeepsState) {
+  RecoveredState s;
+  replay(s, {open_gen("c", 3)});
+  fill(s);
+  replay(s, {SessionOffline{"c", 500}, open_gen("c", 3, 0x01, 90)});
+  expect_filled(s);
+  const RecoveredSession& ss = session(s, "c");
+  EXPECT_EQ(ss.generation, 3u);
+  EXPECT_EQ(ss.expiry_s, 90u);
+  EXPECT_EQ(ss.flags, 0x01);
+  EXPECT_EQ(ss.offline_wall_ms, 0u);
+  EXPECT_FALSE(ss.continues);
+  EXPECT_EQ(s.anomalies().total(), 0u);
+}
+
+TEST(RecoveredStateGeneration, AnotherGenerationWithoutFlagsReplacesState) {
+  RecoveredState s;
+  replay(s, {open_gen("c", 3)});
+  fill(s);
+  replay(s, {open_gen("c", 4)});
+  expect_empty(s);
+  EXPECT_EQ(session(s, "c").generation, 4u);
+  EXPECT_FALSE(session(s, "c").continues);
+  // An older generation is another generation too.
+  fill(s);
+  replay(s, {open_gen("c", 2)});
+  expect_empty(s);
+  EXPECT_EQ(session(s, "c").generation, 2u);
+  EXPECT_EQ(s.anomalies().total(), 0u);
+}
+
+TEST(RecoveredStateGeneration, ContinuesKeepsStateOfAnotherGenerationAndClearsContinues) {
+  RecoveredState s;
+  replay(s, {open_gen("c", 1, kOpenContinues)});
+  EXPECT_TRUE(session(s, "c").continues);
+  fill(s);
+  replay(s, {open_gen("c", 2, kOpenContinues | 0x01)});
+  expect_filled(s);
+  const RecoveredSession& ss = session(s, "c");
+  EXPECT_EQ(ss.generation, 2u);
+  EXPECT_FALSE(ss.continues) << "the older generation it continues is right here";
+  EXPECT_EQ(ss.flags, 0x01) << "kOpenContinues is not kept in flags";
+}
+
+TEST(RecoveredStateGeneration, ContinuesWithNoSessionMarksContinues) {
+  RecoveredState s;
+  replay(s, {open_gen("c", 5, kOpenContinues | 0x02), open_gen("d", 6)});
+  EXPECT_TRUE(session(s, "c").continues);
+  EXPECT_EQ(session(s, "c").generation, 5u);
+  EXPECT_EQ(session(s, "c").flags, 0x02);
+  EXPECT_FALSE(session(s, "d").continues);
+  // After its end the client id holds no session again.
+  replay(s, {SessionEnd{"d", 6}, open_gen("d", 8, kOpenContinues)});
+  EXPECT_TRUE(session(s, "d").continues);
+}
+
+TEST(RecoveredStateGeneration, ResetReplacesStateOnlyWhenCommitted) {
+  RecoveredState s;
+  replay(s, {open_gen("c", 3)});
+  fill(s);
+  replay(s, {open_gen("c", 3, kOpenReset)});
+  EXPECT_EQ(s.sessions().at("c").generation, 3u);
+  replay(s, {open_gen("c", 3, kOpenCommit)});
+  expect_empty(s);
+  EXPECT_EQ(session(s, "c").generation, 3u);
+  EXPECT_EQ(session(s, "c").flags, 0) << "kOpenReset is not kept in flags";
+  fill(s);
+  replay(s, {open_gen("c", 9, kOpenReset), open_gen("c", 9, kOpenCommit)});
+  expect_empty(s);
+  EXPECT_EQ(session(s, "c").generation, 9u);
+  EXPECT_EQ(s.anomalies().total(), 0u);
+  // A snapshot cut short (no commit) leaves the state before it.
+  fill(s);
+  replay(s, {open_gen("c", 10, kOpenReset)});
+  s.finish();
+  expect_filled(s);
+  EXPECT_EQ(session(s, "c").generation, 9u);
+  EXPECT_EQ(s.anomalies().incomplete_snapshots, 1u);
+}
+
+TEST(RecoveredStateGeneration, SessionEndOfAnOlderGenerationIsIgnored) {
+  RecoveredState s;
+  replay(s, {open_gen("c", 5)});
+  fill(s);
+  replay(s, {SessionEnd{"c", 4}});
+  expect_filled(s);
+  EXPECT_EQ(session(s, "c").generation, 5u);
+  replay(s, {SessionEnd{"c", 5}});
+  EXPECT_EQ(s.sessions().count("c"), 0u);
+  EXPECT_TRUE(s.messages().empty());
+  replay(s, {open_gen("c", 5)});
+  fill(s);
+  replay(s, {SessionEnd{"c", 6}});
+  EXPECT_EQ(s.sessions().count("c"), 0u) << "a newer generation's end ends it too";
+  EXPECT_TRUE(s.messages().empty());
+  EXPECT_EQ(s.anomalies().total(), 0u);
+  replay(s, {SessionEnd{"c", 6}});
+  EXPECT_EQ(s.anomalies().no_session, 1u);
+}
+
+TEST(RecoveredStateGeneration, SnapshotKeepsGenerationAndContinues) {
+  RecoveredState s;
+  replay(s, {open_gen("a", 7, kOpenContinues | 0x04), msg(1), Enqueue{"a", 1, 1, 0, {}},
+             Subscribe{"a", "x", 0, 0}, open_gen("b", 9, 0x01), SessionOffline{"b", 42}});
+  s.finish();
+  std::vector<testing::Encoded> encoded;
+  std::vector<SessionOpen> opens;
+  s.emit_snapshot([&](const AnyRecord& r) {
+    encoded.push_back(testing::encode_any(r));
+    if (const auto* o = std::get_if<SessionOpen>(&r)) opens.push_back(*o);
+  });
+  ASSERT_EQ(opens.size(), 4u);  // each session's reset and its commit
+  EXPECT_EQ(opens[0].generation, 7u);
+  EXPECT_EQ(opens[0].flags, kOpenReset | kOpenContinues | 0x04);
+  EXPECT_EQ(opens[1].flags, kOpenCommit);
+  EXPECT_EQ(opens[2].generation, 9u);
+  EXPECT_EQ(opens[2].flags, kOpenReset | 0x01);
+  EXPECT_EQ(opens[3].flags, kOpenCommit);
+  RecoveredState fresh;
+  for (const auto& e : encoded) ASSERT_TRUE(fresh.apply_payload(e.type, e.payload).ok());
+  fresh.finish();
+  EXPECT_TRUE(fresh.same_state(s));
+  EXPECT_EQ(session(fresh, "a").generation, 7u);
+  EXPECT_TRUE(session(fresh, "a").continues);
+  EXPECT_EQ(session(fresh, "b").generation, 9u);
+  EXPECT_FALSE(session(fresh, "b").continues);
+  // Applied over an older state of the same client ids, the snapshot replaces it.
+  RecoveredState over;
+  replay(over, {open_gen("a", 7)});
+  for (const auto& e : encoded) ASSERT_TRUE(over.apply_payload(e.type, e.payload).ok());
+  over.finish();
+  EXPECT_TRUE(over.same_state(s));
 }
 
 }  // namespace
