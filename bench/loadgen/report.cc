@@ -122,6 +122,8 @@ std::string to_json(const Options& o, const Report& r) {
                   {"total", r.total_published},
                   {"qos_published", r.qos_published},
                   {"acked", r.acked},
+                  {"acked_count", r.acked_in_interval},
+                  {"acked_rate", round3(r.rate(r.acked_in_interval))},
                   {"unacked", r.unacked()}};
   j["delivery"] = {{"count", r.delivered},
                    {"rate", round3(r.rate(r.delivered))},

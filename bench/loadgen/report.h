@@ -39,6 +39,7 @@ struct Report {
   double measured_s = 0;
   std::uint64_t published = 0;
   std::uint64_t published_bytes = 0;
+  std::uint64_t acked_in_interval = 0;  // PUBACK / PUBCOMP received while measuring
   std::uint64_t delivered = 0;
   std::uint64_t delivered_bytes = 0;
   LatencyHistogram latency;  // deliveries recorded in the measured interval, ns

@@ -391,6 +391,7 @@ void Run::record_interval(const Reading& a, const Reading& b) {
   r_.measured_s = double(b.cpu.at_ns - a.cpu.at_ns) * 1e-9;
   r_.published = b.totals.published - a.totals.published;
   r_.published_bytes = b.totals.published_bytes - a.totals.published_bytes;
+  r_.acked_in_interval = b.totals.acked - a.totals.acked;
   r_.delivered = b.totals.received - a.totals.received;
   r_.delivered_bytes = b.totals.received_bytes - a.totals.received_bytes;
   r_.loadgen_user_s = b.cpu.user_s - a.cpu.user_s;

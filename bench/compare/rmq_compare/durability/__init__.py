@@ -1,0 +1,1 @@
+"""bench/compare/run-durability: persistence figures of ringmq against Mosquitto."""
