@@ -79,8 +79,10 @@ class DurableLog {
   void flush_turn();
   // kBatch: asks for a sync covering everything appended (the interval timer).
   void sync_now();
-  // Whether the current segment has nothing in flight (written, and in kSync mode durable, to its
-  // end): switching now cannot leave it torn behind a newer segment.
+  // Whether the current segment has no write in flight: switching now cannot leave it torn behind
+  // a newer segment by a crash of the process. (Its sync may still be running; positions wait for
+  // it. A power loss before it completes can leave it torn: recovery then names it, and
+  // --recover-skip-corrupt goes past it.)
   bool ready_to_rotate() const;
   // Switches to a new segment; records staged and not yet appended go to the new one. The old one
   // is closed once durable to its end (or retired). The caller writes the snapshot records next.
