@@ -78,6 +78,13 @@ class AckWaits {
     }
   }
   std::size_t live() const { return live_; }
+  // Calls fn(AckWait&) for every wait in use (e.g. to free what they own at a stop).
+  template <typename F>
+  void for_each_live(F&& fn) {
+    for (AckWait& w : waits_) {
+      if (w.kind != AckWait::Kind::kFree) fn(w);
+    }
+  }
   std::size_t waiting_for_disk() const { return by_position_.size(); }
 
  private:

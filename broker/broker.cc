@@ -30,6 +30,11 @@ Broker::Broker(engine::Shard& shard, BrokerShared& shared)
 
 Broker::~Broker() {
   shared_.auth_worker().detach(self_);
+  // Waits still open at a stop: the notes they own go with them (the old owner's log keeps the
+  // moved session's older generation; recovery prefers the newer one).
+  acks_.for_each_live([](AckWait& w) {
+    if (w.kind == AckWait::Kind::kEndRemote) delete static_cast<SessionEndNote*>(w.note);
+  });
   // Subscriptions stay in the index, which is destroyed after the engine. Posts that never left
   // own what they point to.
   discard_outbox();

@@ -101,13 +101,13 @@ void Broker::on_takeover_reply(std::uint32_t handle, std::uint64_t generation,
   ClientConn* c = s->conn;
   // State comes only for Clean Start 0 (TakeoverRequest::wants_state).
   const bool resume = state != nullptr && c != nullptr;
+  s->phase = SessionPhase::kActive;  // first: the snapshot below holds the whole state
   if (state != nullptr) {
     import_state(*s, *state);
     const std::uint64_t start = log_ != nullptr ? log_->end_position() : 0;
     log_session_snapshot(*s);  // the state this generation continues, now in this shard's log
     end_moved_session(*state, s->client_id, start);
   }
-  s->phase = SessionPhase::kActive;
   if (s->rare != nullptr && s->rare->chained_takeover != nullptr) {
     // A newer connection claimed the identifier meanwhile: this one never gets a CONNACK.
     std::unique_ptr<TakeoverRequest> next = std::move(s->rare->chained_takeover);

@@ -75,10 +75,12 @@ bool recover_data_dir(const rmq::broker::PersistConfig& persist, std::uint32_t s
   options.shards = shards;
   options.skip_corrupt = persist.recover_skip_corrupt;
   std::string error;
-  std::unique_ptr<rmq::persist::Recovery> recovery = rmq::persist::recover(options, &error);
+  bool skippable = false;
+  std::unique_ptr<rmq::persist::Recovery> recovery =
+      rmq::persist::recover(options, &error, &skippable);
   if (recovery == nullptr) {
     std::fprintf(stderr, "ringmq: %s%s\n", error.c_str(),
-                 persist.recover_skip_corrupt ? "" : " (--recover-skip-corrupt starts without it)");
+                 skippable ? " (--recover-skip-corrupt starts without what it held)" : "");
     return false;
   }
   const rmq::persist::RecoveryReport& r = recovery->report;

@@ -61,7 +61,7 @@ bool list_shards(const std::string& dir, std::map<std::uint32_t, std::uint64_t>*
 
 // Replays one shard's log into `state`.
 bool replay_shard(const RecoveryOptions& options, std::uint32_t shard, RecoveredState* state,
-                  RecoveryReport* report, std::string* error) {
+                  RecoveryReport* report, std::string* error, bool* skippable) {
   ScanOptions scan;
   scan.skip_corrupt = options.skip_corrupt;
   std::set<std::uint64_t> seqs;
@@ -73,6 +73,8 @@ bool replay_shard(const RecoveryOptions& options, std::uint32_t shard, Recovered
                                   });
   if (!r.ok()) {
     *error = r.message;
+    *skippable = r.error == ScanError::kCorruptRecord || r.error == ScanError::kBadHeader ||
+                 r.error == ScanError::kMissingSegment;
     return false;
   }
   state->finish();
@@ -283,7 +285,11 @@ std::uint64_t write_snapshot_segment(const std::string& path, std::uint32_t shar
   return size;
 }
 
-std::unique_ptr<Recovery> recover(const RecoveryOptions& options, std::string* error) {
+std::unique_ptr<Recovery> recover(const RecoveryOptions& options, std::string* error,
+                                  bool* skippable) {
+  bool skip_would_help = false;
+  if (skippable == nullptr) skippable = &skip_would_help;
+  *skippable = false;
   const auto started = Clock::now();
   auto out = std::make_unique<Recovery>();
   RecoveryReport& report = out->report;
@@ -295,7 +301,7 @@ std::unique_ptr<Recovery> recover(const RecoveryOptions& options, std::string* e
   std::size_t i = 0;
   for (const auto& [shard, seq] : top_seq) {
     numbers.push_back(shard);
-    if (!replay_shard(options, shard, &sources[i], &report, error)) return nullptr;
+    if (!replay_shard(options, shard, &sources[i], &report, error, skippable)) return nullptr;
     const Anomalies& a = sources[i].anomalies();
     report.anomalies.malformed += a.malformed;
     report.anomalies.no_session += a.no_session;

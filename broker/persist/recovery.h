@@ -67,7 +67,9 @@ struct Recovery {
 // file and offset (or the missing segment): an unreadable directory or file, a corrupt record in
 // the middle of a log or a bad segment header (unless skip_corrupt), a gap in a shard's sequence
 // numbers, a failed write of a fresh segment.
-std::unique_ptr<Recovery> recover(const RecoveryOptions& options, std::string* error);
+// `*skippable` (if given) tells whether --recover-skip-corrupt would have gone past the error.
+std::unique_ptr<Recovery> recover(const RecoveryOptions& options, std::string* error,
+                                  bool* skippable = nullptr);
 
 // Writes `state` as a new segment file `path` (header for shard/seq, then its snapshot records)
 // and fdatasyncs it. Returns the file size, or 0 with `*error` set.

@@ -170,6 +170,10 @@ ScanResult scan_shard(const std::string& dir, std::uint32_t shard, const ScanOpt
       total.truncate_to = r.truncate_to;
       total.truncate_path = r.truncate_path;
     }
+    if (r.error == ScanError::kBadHeader && options.skip_corrupt) {
+      total.warnings.push_back(r.message + ": segment skipped, what it held is lost");
+      continue;
+    }
     if (!r.ok()) {
       total.error = r.error;
       total.error_offset = r.error_offset;

@@ -87,7 +87,9 @@ using ShardRecordFn =
 
 // Scans every log segment of `shard` in `dir` in sequence order; only the last is the newest.
 // A gap in the sequence numbers is ScanError::kMissingSegment before any record is delivered,
-// unless skip_corrupt: then a warning, and the segments there are replayed in order.
+// unless skip_corrupt: then a warning, and the segments there are replayed in order. A segment
+// whose header is bad stops the scan (kBadHeader), unless skip_corrupt: then it is skipped whole
+// with a warning.
 // Counters and warnings are summed over segments; truncate_to refers to the last segment.
 // No segments at all is an empty, successful scan.
 ScanResult scan_shard(const std::string& dir, std::uint32_t shard, const ScanOptions& options,

@@ -125,13 +125,20 @@ TEST_F(ScanShard, TornTailOfAnOlderSegmentIsAnError) {
   EXPECT_EQ(s.skipped, 1u);
 }
 
-TEST_F(ScanShard, SegmentWithTheWrongHeaderIsAnError) {
+TEST_F(ScanShard, SegmentWithTheWrongHeaderIsAnErrorUnlessSkipped) {
   write(1, 1, 2);
   LogImage wrong = build_log(1, 7, 2, 10, 1);  // header says sequence 7
   write_bytes(1, 2, wrong.bytes);
-  ScanResult r = scan(true);
+  write(1, 3, 2);
+  ScanResult r = scan();
   EXPECT_EQ(r.error, ScanError::kBadHeader);
   EXPECT_EQ(r.error_path, path(1, 2));
+  // skip_corrupt: the segment is left out whole, with a warning naming it.
+  r = scan(true);
+  EXPECT_TRUE(r.ok()) << r.message;
+  EXPECT_EQ(r.records, 4u);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find(segment_file_name(1, 2)), std::string::npos) << r.warnings[0];
 }
 
 TEST_F(ScanShard, ScanSegmentReadsAFile) {
