@@ -60,8 +60,8 @@ def _recovered(record):
 
 def recovery_table(records):
     lines = ["| state | stopped by | broker | fill msg/s | on disk MB (at stop) | stop ms | "
-             "start to accept / CONNACK ms | ringmq `recovered` ms (its count) | back after restart | "
-             "RSS MB after start |",
+             "start to accept / CONNACK ms | ringmq `recovered` ms (its count) | back after "
+             "restart | RSS MB after start |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in records:
         label = f"{r['count']:,} {'queued QoS 1' if r['state'] == 'queued' else 'retained'}"

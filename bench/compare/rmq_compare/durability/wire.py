@@ -131,9 +131,9 @@ class Client:
 
 def publish_many(client, count, make_body, window=1000, batch=200):
     """Publishes `count` QoS 1 messages pipelined, at most `window` unacknowledged, and waits for
-    every PUBACK. `make_body(i)` -> (first byte, topic-and-payload bytes without the packet id
-    split: (topic_bytes, payload)). The connection must receive nothing but PUBACKs (it is not
-    subscribed). Returns the seconds from the first write to the last PUBACK."""
+    every PUBACK. `make_body(i)` -> (first byte, encoded topic, payload) of message i; the packet
+    identifier is put between topic and payload. The connection must receive nothing but PUBACKs
+    (it is not subscribed). Returns the seconds from the first write to the last PUBACK."""
     if window >= 65535:
         raise ValueError("window must leave packet identifiers free")
     sent = acked = 0
