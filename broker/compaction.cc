@@ -18,6 +18,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "base/log.h"
 #include "broker/broker.h"
@@ -153,12 +156,18 @@ void Broker::compaction_progress() {
   }
   log_->retire_old();
   auto old = persist::list_segments(config_.persist.data_dir, self_);
-  std::size_t removed = 0;
+  std::vector<std::string> paths;
   if (old.ok()) {
     for (const persist::SegmentFile& f : *old) {
-      if (f.seq < log_->seq() && ::unlink(f.path.c_str()) == 0) ++removed;
+      if (f.seq < log_->seq()) paths.push_back(f.path);
     }
   }
+  const std::size_t removed = paths.size();
+  // Freeing a large file's blocks takes the file system milliseconds: not on the shard's thread.
+  // Oldest first; a segment left behind by an exit meanwhile is replayed (and deleted) at start.
+  std::thread([paths = std::move(paths)] {
+    for (const std::string& path : paths) ::unlink(path.c_str());
+  }).detach();
   const double ms =
       std::chrono::duration<double, std::milli>(shard_.now() - compaction_.started).count();
   RMQ_LOG_INFO("log compaction: %zu sessions, %zu old segment(s) removed, %.0f ms",
