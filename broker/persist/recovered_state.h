@@ -157,6 +157,8 @@ class RecoveredState {
   RetainedMap& mutable_retained() { return retained_; }
 
   const SessionMap& sessions() const { return sessions_; }
+  // Snapshots opened by kOpenReset and not committed yet (finish() drops them).
+  const SessionMap& pending() const { return pending_; }
   const MessageMap& messages() const { return messages_; }
   const RetainedMap& retained() const { return retained_; }
   const Anomalies& anomalies() const { return anomalies_; }

@@ -103,9 +103,9 @@ void move_entries(RecoveredState& from, std::deque<QueueEntry>& entries, Recover
     auto found = ids.find(key);
     if (found == ids.end()) {
       const std::uint64_t id = (*next_id)++;
-      RecoveredMessage& source = from.mutable_messages().at(e.message_id);
+      RecoveredMessage& held = from.mutable_messages().at(e.message_id);
       // One reference: nothing else will look for it here, so its bytes move instead of copying.
-      RecoveredMessage m = source.refs <= 1 ? std::move(source) : source;
+      RecoveredMessage m = held.refs <= 1 ? std::move(held) : held;
       m.refs = 0;
       into.mutable_messages().emplace_hint(into.mutable_messages().end(), id, std::move(m));
       found = ids.emplace(key, id).first;

@@ -41,8 +41,10 @@ void check_canonical(const AnyRecord& rec, std::span<const std::uint8_t> payload
 
 void check_refcounts(const RecoveredState& s) {
   std::map<std::uint64_t, std::uint32_t> refs;
-  for (const auto& [client, ss] : s.sessions()) {
-    for (const QueueEntry& e : ss.queue) ++refs[e.message_id];
+  for (const auto* sessions : {&s.sessions(), &s.pending()}) {
+    for (const auto& [client, ss] : *sessions) {
+      for (const QueueEntry& e : ss.queue) ++refs[e.message_id];
+    }
   }
   for (const auto& [topic, id] : s.retained()) ++refs[id];
   for (const auto& [id, m] : s.messages()) {
