@@ -34,6 +34,7 @@
 #include "engine/shard.h"
 #include "router/delivery.h"
 #include "router/match_result.h"
+#include "router/retained_message.h"
 
 namespace rmq::broker {
 
@@ -79,6 +80,9 @@ struct DeliveryBatch {
     ids.clear();
   }
 };
+
+// A retained message as the fields of a Message with RETAIN set (retained.cc).
+MessageFields retained_fields(const router::RetainedMessage& r);
 
 // The MQTT 5.0 subscription options byte, and back (the log's Subscribe records).
 std::uint8_t options_byte(const codec::SubscriptionOptions& o);

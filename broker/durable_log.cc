@@ -17,10 +17,6 @@ const char* to_string(Durability d) {
   return "?";
 }
 
-DurableLog::~DurableLog() {
-  // The shard flushes and closes its files when its loop ends; nothing to do here.
-}
-
 namespace {
 
 engine::SharedBytes segment_header(std::uint32_t shard, std::uint64_t seq) {

@@ -36,7 +36,7 @@ class DurableLog {
       : shard_(shard), mode_(mode), stats_(stats) {}
   DurableLog(const DurableLog&) = delete;
   DurableLog& operator=(const DurableLog&) = delete;
-  ~DurableLog();
+  // The shard flushes and closes its files when its loop ends: nothing to do when this goes.
 
   // Appends to the segment at `path` (its header already written), or creates it with a header
   // when `fresh`. `next_message_id`: the first message id this shard may use.

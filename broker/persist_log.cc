@@ -12,11 +12,6 @@ namespace rmq::broker {
 
 namespace {
 
-std::uint64_t wall_now_ms() {
-  return static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch() /
-                                    std::chrono::milliseconds(1));
-}
-
 std::uint8_t protocol_of(const Session& s) {
   if (s.conn == nullptr) return 5;
   return static_cast<std::uint8_t>(s.conn->version);
@@ -50,7 +45,7 @@ persist::SubscriptionIds ids_of(const OutboundMessage& m) {
 }  // namespace
 
 std::uint64_t Broker::wall_ms_of(MonoTime t) const {
-  const std::uint64_t now = wall_now_ms();
+  const std::uint64_t now = persist::wall_now_ms();
   const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(shard_.now() - t).count();
   return age > 0 && static_cast<std::uint64_t>(age) < now ? now - static_cast<std::uint64_t>(age)
                                                           : now;
@@ -88,7 +83,7 @@ void Broker::log_session_end(Session& s) {
 }
 
 void Broker::log_session_offline(Session& s) {
-  if (logs(s)) log_->write(persist::SessionOffline{s.client_id.view(), wall_now_ms()});
+  if (logs(s)) log_->write(persist::SessionOffline{s.client_id.view(), persist::wall_now_ms()});
 }
 
 void Broker::log_will(Session& s) {
@@ -123,7 +118,7 @@ void Broker::log_enqueue(Session& s, OutboundMessage& m) {
     return;
   }
   const void* block = m.message.bytes().data();
-  if (block != logged_block_ || logged_block_ == nullptr) {
+  if (block != logged_block_) {
     logged_id_ = log_message(m.message);
     logged_block_ = block;
   }
@@ -229,14 +224,7 @@ void Broker::log_retained_now(std::string_view topic) {
     log_->write(persist::RetainedClear{topic});
     return;
   }
-  MessageFields fields;
-  fields.topic = r->topic();
-  fields.payload = r->payload();
-  fields.qos = r->qos();
-  fields.retain = true;
-  fields.encoded_properties = r->properties();
-  fields.received_at = r->stored_at();
-  const std::uint64_t id = log_message(Message::create(fields));
+  const std::uint64_t id = log_message(Message::create(retained_fields(*r)));
   log_->write(persist::RetainedSet{topic, id});
 }
 

@@ -11,11 +11,6 @@
 namespace rmq::broker {
 namespace {
 
-std::uint64_t wall_now_ms() {
-  return static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch() /
-                                    std::chrono::milliseconds(1));
-}
-
 // The monotonic time of a wall-clock time in the past (the future counts as now).
 MonoTime mono_of(std::uint64_t wall_ms, MonoTime now, std::uint64_t now_wall_ms) {
   if (wall_ms == 0 || wall_ms >= now_wall_ms) return now;
@@ -50,7 +45,7 @@ void Broker::open_durable_log() {
 void Broker::import_recovered(persist::RecoveredShard& recovered) {
   const persist::RecoveredState& state = recovered.state;
   const MonoTime now = shard_.now();
-  const std::uint64_t now_wall = wall_now_ms();
+  const std::uint64_t now_wall = persist::wall_now_ms();
   std::unordered_map<std::uint64_t, Message> messages;
   messages.reserve(state.messages().size());
   for (const auto& [id, m] : state.messages()) {
@@ -113,7 +108,7 @@ void Broker::import_session(const std::string& client, const persist::RecoveredS
   s.packet_ids.restore(last_packet_id);
   for (const std::uint16_t id : rs.inbound_qos2) s.inbound_qos2.add(id);
   // Offline since the log says, or (connected when the broker stopped) since now.
-  const std::uint64_t now_wall = wall_now_ms();
+  const std::uint64_t now_wall = persist::wall_now_ms();
   const std::uint64_t offline_ms =
       rs.offline_wall_ms != 0 && rs.offline_wall_ms < now_wall ? now_wall - rs.offline_wall_ms : 0;
   if (rs.will) {

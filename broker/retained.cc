@@ -28,6 +28,17 @@ void Broker::store_retained(const Message& message) {
   }
 }
 
+MessageFields retained_fields(const router::RetainedMessage& r) {
+  MessageFields fields;
+  fields.topic = r.topic();
+  fields.payload = r.payload();
+  fields.qos = r.qos();
+  fields.retain = true;
+  fields.encoded_properties = r.properties();
+  fields.received_at = r.stored_at();
+  return fields;
+}
+
 // The retained messages matching a new subscription, with RETAIN set [MQTT-3.3.1-8].
 void Broker::send_retained(Session& s, std::string_view filter, const SubscriptionRecord& sub) {
   std::vector<router::RetainedPtr> found;
@@ -38,15 +49,8 @@ void Broker::send_retained(Session& s, std::string_view filter, const Subscripti
       stats_.acl_denied_delivery.add();
       continue;
     }
-    MessageFields fields;
-    fields.topic = r->topic();
-    fields.payload = r->payload();
-    fields.qos = r->qos();
-    fields.retain = true;
-    fields.encoded_properties = r->properties();
-    fields.received_at = r->stored_at();
     OutboundMessage m;
-    m.message = Message::create(fields);
+    m.message = Message::create(retained_fields(*r));
     m.qos = std::min(r->qos(), sub.options.max_qos);
     m.retain = true;
     if (sub.id != 0) m.subscription_ids.push_back(sub.id);

@@ -32,6 +32,7 @@
 // reference it).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -120,7 +121,24 @@ struct Anomalies {
            duplicate_packet_id;
   }
   friend bool operator==(const Anomalies&, const Anomalies&) = default;
+  Anomalies& operator+=(const Anomalies& o) {
+    malformed += o.malformed;
+    no_session += o.no_session;
+    unknown_message += o.unknown_message;
+    duplicate_message += o.duplicate_message;
+    no_entry += o.no_entry;
+    duplicate_packet_id += o.duplicate_packet_id;
+    unreferenced_messages += o.unreferenced_messages;
+    incomplete_snapshots += o.incomplete_snapshots;
+    return *this;
+  }
 };
+
+// The wall clock in milliseconds since the Unix epoch (what the log's wall_ms fields hold).
+inline std::uint64_t wall_now_ms() {
+  return static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch() /
+                                    std::chrono::milliseconds(1));
+}
 
 // What recovery reports.
 struct RecoverySummary {
@@ -133,6 +151,18 @@ struct RecoverySummary {
   std::size_t messages = 0;
   std::size_t message_bytes = 0;  // topic + payload + properties
   std::size_t retained = 0;
+  RecoverySummary& operator+=(const RecoverySummary& o) {
+    sessions += o.sessions;
+    subscriptions += o.subscriptions;
+    wills += o.wills;
+    queued += o.queued;
+    inflight_outbound += o.inflight_outbound;
+    inflight_inbound += o.inflight_inbound;
+    messages += o.messages;
+    message_bytes += o.message_bytes;
+    retained += o.retained;
+    return *this;
+  }
 };
 
 // Used by one thread (recovery of one shard's log), then read to rebuild the live sessions and

@@ -302,23 +302,11 @@ std::unique_ptr<Recovery> recover(const RecoveryOptions& options, std::string* e
   for (const auto& [shard, seq] : top_seq) {
     numbers.push_back(shard);
     if (!replay_shard(options, shard, &sources[i], &report, error, skippable)) return nullptr;
-    const Anomalies& a = sources[i].anomalies();
-    report.anomalies.malformed += a.malformed;
-    report.anomalies.no_session += a.no_session;
-    report.anomalies.unknown_message += a.unknown_message;
-    report.anomalies.duplicate_message += a.duplicate_message;
-    report.anomalies.no_entry += a.no_entry;
-    report.anomalies.duplicate_packet_id += a.duplicate_packet_id;
-    report.anomalies.unreferenced_messages += a.unreferenced_messages;
-    report.anomalies.incomplete_snapshots += a.incomplete_snapshots;
+    report.anomalies += sources[i].anomalies();
     ++i;
   }
   report.scan_ms = ms_since(started);
-  std::uint64_t now_ms = options.now_wall_ms;
-  if (now_ms == 0) {
-    now_ms = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch() /
-                                        std::chrono::milliseconds(1));
-  }
+  const std::uint64_t now_ms = options.now_wall_ms != 0 ? options.now_wall_ms : wall_now_ms();
   Merger merger(sources, numbers, std::max<std::uint32_t>(options.shards, 1), now_ms, &report);
   std::vector<RecoveredState> merged = merger.run();
   sources.clear();
@@ -332,16 +320,7 @@ std::unique_ptr<Recovery> recover(const RecoveryOptions& options, std::string* e
     target.segment_size =
         write_snapshot_segment(target.segment_path, shard, target.segment_seq, target.state, error);
     if (target.segment_size == 0) return nullptr;
-    const RecoverySummary s = target.state.summary();
-    report.summary.sessions += s.sessions;
-    report.summary.subscriptions += s.subscriptions;
-    report.summary.wills += s.wills;
-    report.summary.queued += s.queued;
-    report.summary.inflight_outbound += s.inflight_outbound;
-    report.summary.inflight_inbound += s.inflight_inbound;
-    report.summary.messages += s.messages;
-    report.summary.message_bytes += s.message_bytes;
-    report.summary.retained += s.retained;
+    report.summary += target.state.summary();
   }
   if (!sync_dir(options.dir, error)) return nullptr;
   // Oldest first: a crash part way leaves a shard's remaining segments without a gap.
